@@ -1,0 +1,336 @@
+/**
+ * PocketPaw's settings: one table, one validation path for every source.
+ *
+ * Sources, highest first: command-line flags, the environment (`POCKETPAW_*`), a `.env` file in
+ * the working directory, `config.json` in the PocketPaw folder (`$POCKETPAW_HOME`, else
+ * `~/.pocketpaw`), then the defaults. A value that is present but empty counts as given (e.g.
+ * `POCKETPAW_OPENCODE_MODEL=` chooses the server's default model over a config file's choice).
+ */
+import { readFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { join, resolve } from "node:path";
+import { parseEnv } from "node:util";
+import { z } from "zod";
+
+export type SettingSource = "flag" | "env" | ".env" | "config file" | "default";
+
+/** A model chosen as `provider/model`. */
+export interface ModelRef {
+  providerID: string;
+  modelID: string;
+}
+
+/**
+ * Splits `provider/model` at the first `/` (model IDs may contain more: `openrouter/a/b`).
+ * Returns undefined for anything else, including "" (which means the server's default model).
+ */
+export function parseModel(text: string): ModelRef | undefined {
+  const slash = text.indexOf("/");
+  if (slash <= 0 || slash === text.length - 1) return undefined;
+  return { providerID: text.slice(0, slash), modelID: text.slice(slash + 1) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Value schemas. Every source gives strings, except config.json, which may also give numbers;
+// each schema accepts both and yields the setting's typed value.
+
+const scalar = z.union([z.string(), z.number()]);
+const text = scalar.transform(String);
+const trimmedText = text.pipe(z.string().trim());
+
+function wholeNumber(min: number) {
+  const fromString = z.string().trim().regex(/^\d+$/).transform(Number);
+  return z.union([z.number(), fromString]).pipe(z.number().int().min(min).max(Number.MAX_SAFE_INTEGER));
+}
+
+function isHttpUrl(value: string): boolean {
+  if (!URL.canParse(value)) return false;
+  const url = new URL(value);
+  // Credentials in the URL would be refused by fetch(); they belong in username/password.
+  return (
+    (url.protocol === "http:" || url.protocol === "https:") &&
+    url.search === "" &&
+    url.hash === "" &&
+    url.username === "" &&
+    url.password === ""
+  );
+}
+
+const httpUrl = trimmedText.refine(isHttpUrl).transform((url) => url.replace(/\/+$/, ""));
+const modelChoice = trimmedText.refine((value) => value === "" || parseModel(value) !== undefined);
+
+// ---------------------------------------------------------------------------------------------
+// The table: the one place each setting is described. The `config` command and `--help` are
+// generated from it.
+
+interface SettingSpec<Name extends string, Schema extends z.ZodType> {
+  /** Name in code, and key of the flags object passed to loadSettings(). */
+  name: Name;
+  /** Command-line flag. */
+  flag: string;
+  env: string;
+  /** Key in config.json. */
+  configKey: string;
+  default: z.output<Schema>;
+  description: string;
+  /** What a valid value looks like, for error messages and help. */
+  expected: string;
+  /** Never print the value. */
+  secret: boolean;
+  schema: Schema;
+}
+
+// Checks that each default fits its own schema's type, while keeping the literal names.
+const setting = <const Name extends string, Schema extends z.ZodType>(spec: SettingSpec<Name, Schema>) => spec;
+
+export const SETTINGS = [
+  setting({
+    name: "agentBackend",
+    flag: "--agent-backend",
+    env: "POCKETPAW_AGENT_BACKEND",
+    configKey: "agent_backend",
+    default: "opencode",
+    description: "Agent backend that runs the prompts.",
+    expected: "a backend name, e.g. opencode",
+    secret: false,
+    schema: trimmedText.pipe(z.string().min(1)),
+  }),
+  setting({
+    name: "opencodeBaseUrl",
+    flag: "--opencode-base-url",
+    env: "POCKETPAW_OPENCODE_BASE_URL",
+    configKey: "opencode_base_url",
+    default: "http://localhost:4096",
+    description: "URL of the OpenCode server (`opencode serve`).",
+    expected: "an http:// or https:// URL without query, fragment or user:password@, e.g. http://localhost:4096",
+    secret: false,
+    schema: httpUrl,
+  }),
+  setting({
+    name: "opencodeModel",
+    flag: "--opencode-model",
+    env: "POCKETPAW_OPENCODE_MODEL",
+    configKey: "opencode_model",
+    default: "",
+    description: "Model as provider/model, e.g. anthropic/claude-sonnet-4; empty for the server's default.",
+    expected: "provider/model, e.g. anthropic/claude-sonnet-4",
+    secret: false,
+    schema: modelChoice,
+  }),
+  setting({
+    name: "opencodeMaxTurns",
+    flag: "--opencode-max-turns",
+    env: "POCKETPAW_OPENCODE_MAX_TURNS",
+    configKey: "opencode_max_turns",
+    default: 0,
+    description: "Most model turns (steps) per prompt; 0 for no limit.",
+    expected: "a whole number ≥ 0 (0 = unlimited)",
+    secret: false,
+    schema: wholeNumber(0),
+  }),
+  setting({
+    name: "opencodeUsername",
+    flag: "--opencode-username",
+    env: "POCKETPAW_OPENCODE_USERNAME",
+    configKey: "opencode_username",
+    default: "opencode",
+    description: "Username for the OpenCode server's basic auth.",
+    expected: "text",
+    secret: false,
+    schema: text,
+  }),
+  setting({
+    name: "opencodePassword",
+    flag: "--opencode-password",
+    env: "POCKETPAW_OPENCODE_PASSWORD",
+    configKey: "opencode_password",
+    default: "",
+    description: "Password for the OpenCode server's basic auth; empty when the server has none.",
+    expected: "text",
+    secret: true,
+    schema: text,
+  }),
+  setting({
+    name: "opencodeDirectory",
+    flag: "--opencode-directory",
+    env: "POCKETPAW_OPENCODE_DIRECTORY",
+    configKey: "opencode_directory",
+    default: "",
+    description: "Project directory on the OpenCode server; empty for the server's own.",
+    expected: "text",
+    secret: false,
+    schema: text,
+  }),
+  setting({
+    name: "opencodeTimeoutMs",
+    flag: "--opencode-timeout-ms",
+    env: "POCKETPAW_OPENCODE_TIMEOUT_MS",
+    configKey: "opencode_timeout_ms",
+    default: 30000,
+    description: "Timeout of each REST request to the OpenCode server, in milliseconds.",
+    expected: "a whole number of milliseconds > 0",
+    secret: false,
+    schema: wholeNumber(1),
+  }),
+] as const;
+
+type AnySetting = (typeof SETTINGS)[number];
+export type SettingName = AnySetting["name"];
+export type Settings = { [S in AnySetting as S["name"]]: z.output<S["schema"]> };
+
+export interface LoadedSettings {
+  values: Settings;
+  sources: Record<SettingName, SettingSource>;
+  /** Where config.json is looked for (it need not exist). */
+  configFile: string;
+}
+
+/** A setting or settings file that is not valid. The message is one line, fit to show as is. */
+export class SettingsError extends Error {
+  override name = "SettingsError";
+  constructor(
+    message: string,
+    /** The bad setting; undefined when a whole file is unusable. */
+    readonly setting: SettingName | undefined,
+    readonly source: SettingSource,
+  ) {
+    super(message);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Loading
+
+export interface LoadSettingsOptions {
+  /** Values from the command line, by setting name; undefined = not given. */
+  flags?: Partial<Record<SettingName, string | number | undefined>>;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+}
+
+/** A value found in one source, with what is needed to name it in an error. */
+interface Found {
+  source: SettingSource;
+  value: unknown;
+  /** How the value is shown, e.g. `POCKETPAW_X=1` or `opencode_x 1`. */
+  shown: string;
+  /** e.g. `the environment`, or a file's path. */
+  origin: string;
+}
+
+export function loadSettings(opts: LoadSettingsOptions = {}): LoadedSettings {
+  const flags = opts.flags ?? {};
+  const env = opts.env ?? process.env;
+  const cwd = opts.cwd ?? process.cwd();
+
+  const dotenvFile = join(cwd, ".env");
+  const dotenv = readDotenv(dotenvFile);
+  // POCKETPAW_HOME may come from .env too: it is a POCKETPAW_ setting like the others. Unlike
+  // the settings, an empty one counts as unset: an empty folder name means nothing useful.
+  const home = env.POCKETPAW_HOME || dotenv.POCKETPAW_HOME;
+  const configFile = home ? resolve(cwd, home, "config.json") : join(homedir(), ".pocketpaw", "config.json");
+  const config = readConfigFile(configFile);
+
+  const values: Record<string, unknown> = {};
+  const sources: Record<string, SettingSource> = {};
+  for (const spec of SETTINGS) {
+    const secretOr = (shown: string) => (spec.secret ? "***" : shown);
+    const envShown = (value: string) => `${spec.env}=${secretOr(quoteIfNeeded(value))}`;
+    const candidates: (Found | undefined)[] = [
+      given(flags[spec.name], (v) => ({
+        source: "flag",
+        value: v,
+        shown: `${spec.flag}=${secretOr(quoteIfNeeded(String(v)))}`,
+        origin: "the command line",
+      })),
+      given(env[spec.env], (v) => ({ source: "env", value: v, shown: envShown(v), origin: "the environment" })),
+      given(dotenv[spec.env], (v) => ({ source: ".env", value: v, shown: envShown(v), origin: dotenvFile })),
+      given(Object.hasOwn(config, spec.configKey) ? config[spec.configKey] : undefined, (v) => ({
+        source: "config file",
+        value: v,
+        shown: `${spec.configKey} ${secretOr(JSON.stringify(v))}`,
+        origin: configFile,
+      })),
+    ];
+    const found = candidates.find((candidate) => candidate !== undefined);
+    if (found === undefined) {
+      values[spec.name] = spec.default;
+      sources[spec.name] = "default";
+      continue;
+    }
+    const parsed = spec.schema.safeParse(found.value);
+    if (!parsed.success) {
+      throw new SettingsError(
+        `${found.shown} (from ${found.origin}) is not valid: expected ${spec.expected}`,
+        spec.name,
+        found.source,
+      );
+    }
+    values[spec.name] = parsed.data;
+    sources[spec.name] = found.source;
+  }
+  // Every name in SETTINGS has been filled in just above.
+  return { values: values as Settings, sources: sources as Record<SettingName, SettingSource>, configFile };
+}
+
+function given<T>(value: T | undefined, found: (value: T) => Found): Found | undefined {
+  return value === undefined ? undefined : found(value);
+}
+
+/** Shows a value bare when that is unambiguous, else as a JSON string. */
+function quoteIfNeeded(value: string): string {
+  return /^[\x21-\x7e]+$/.test(value) && !value.includes('"') ? value : JSON.stringify(value);
+}
+
+/** The file's text, or undefined when there is no such file. */
+function readOptionalFile(file: string, source: SettingSource): string | undefined {
+  try {
+    return readFileSync(file, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw new SettingsError(`cannot read ${file}: ${(error as Error).message}`, undefined, source);
+  }
+}
+
+function readDotenv(file: string): NodeJS.Dict<string> {
+  const content = readOptionalFile(file, ".env");
+  return content === undefined ? {} : parseEnv(content);
+}
+
+function readConfigFile(file: string): Record<string, unknown> {
+  const content = readOptionalFile(file, "config file");
+  if (content === undefined) return {};
+  // Editors on Windows may start the file with a BOM, which JSON.parse refuses.
+  const json = content.replace(/^\uFEFF/, "");
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch (error) {
+    throw new SettingsError(`${file} is not valid JSON: ${jsonProblem(error, json)}`, undefined, "config file");
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw new SettingsError(
+      `${file} is not valid: expected a JSON object, e.g. {"opencode_base_url": "http://localhost:4096"}`,
+      undefined,
+      "config file",
+    );
+  }
+  return parsed as Record<string, unknown>;
+}
+
+/**
+ * What is wrong with a JSON text, without quoting it: the file may hold a password, and V8's
+ * messages can include a piece of the input ("Unexpected token 'h', "hunter2" is not valid JSON").
+ */
+function jsonProblem(error: unknown, json: string): string {
+  const message = error instanceof Error ? error.message : "";
+  if (message.startsWith("Unexpected token")) return "unexpected token";
+  if (message === "Unexpected end of JSON input") return "unexpected end of the file";
+  const located = /^(.*?)(?: in JSON)? at position (\d+)/s.exec(message);
+  if (located?.[1] === undefined || located[2] === undefined) return "syntax error";
+  const position = Number(located[2]);
+  const before = json.slice(0, position);
+  const line = before.split("\n").length;
+  const column = position - before.lastIndexOf("\n");
+  return `${located[1]} at line ${line}, column ${column}`;
+}

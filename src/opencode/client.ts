@@ -1,0 +1,275 @@
+import {
+  ApiError,
+  AuthError,
+  NotOpenCodeError,
+  OpenCodeError,
+  TimeoutError,
+  UnreachableError,
+  redactUrl,
+} from "./errors.js";
+import type {
+  OcHealth,
+  OcMessage,
+  OcPermissionRule,
+  OcPromptBody,
+  OcSession,
+} from "./wire.js";
+
+/**
+ * The REST calls a thin client needs, written over `fetch` rather than the official SDK: the SDK
+ * is generated for one server release, returns `{data, error}` without telling a refused
+ * connection from an HTML page from a 401, and has no per-call timeout. Here every call has a
+ * timeout, checks the content type before trusting a 200 (unknown routes answer with the web UI),
+ * reads both error body shapes (1.2's zod style and 1.15's `{name, data}`) and throws one error
+ * class per failure kind.
+ */
+export interface ClientOptions {
+  baseUrl: string;
+  username?: string;
+  password?: string;
+  /** The project directory on the server; sent as `?directory=` on every call. */
+  directory?: string;
+  /** Per request, until the answer's headers (streams) or whole body (everything else). */
+  timeoutMs?: number;
+  fetch?: typeof fetch;
+}
+
+type Expect = "json" | "none" | "stream";
+
+interface RequestOptions {
+  what: string;
+  body?: unknown;
+  query?: Record<string, string>;
+  signal?: AbortSignal;
+  expect: Expect;
+  /** Content types a stream answer may have (checked before the body is read). */
+  streamTypes?: string[];
+}
+
+export class OpenCodeClient {
+  readonly baseUrl: string;
+  /** The URL as shown to people: no credentials. */
+  readonly displayUrl: string;
+  readonly directory: string | undefined;
+  readonly timeoutMs: number;
+  private readonly authHeader: string | undefined;
+  private readonly fetchImpl: typeof fetch;
+
+  constructor(options: ClientOptions) {
+    const url = new URL(options.baseUrl);
+    // Credentials written into the URL are moved to the header, never sent twice or shown.
+    const username = options.username || decodeURIComponent(url.username) || "opencode";
+    const password = options.password || decodeURIComponent(url.password);
+    url.username = "";
+    url.password = "";
+    this.baseUrl = url.toString().replace(/\/+$/, "");
+    this.displayUrl = redactUrl(this.baseUrl);
+    this.directory = options.directory || undefined;
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.authHeader = password
+      ? `Basic ${Buffer.from(`${username}:${password}`).toString("base64")}`
+      : undefined;
+    this.fetchImpl = options.fetch ?? fetch;
+  }
+
+  get hasCredentials(): boolean {
+    return this.authHeader !== undefined;
+  }
+
+  /** `GET /global/health` (real servers since 1.2). */
+  health(signal?: AbortSignal): Promise<OcHealth> {
+    return this.request<OcHealth>("GET", "/global/health", { what: "the health check", expect: "json", signal });
+  }
+
+  /** The seed's health check, `GET /`: JSON on a seed-style server, the web UI on a real one. */
+  rootHealth(signal?: AbortSignal): Promise<Partial<OcHealth>> {
+    return this.request<Partial<OcHealth>>("GET", "/", { what: "the health check (GET /)", expect: "json", signal });
+  }
+
+  createSession(body: { title: string; permission?: OcPermissionRule[]; parentID?: string }): Promise<OcSession> {
+    return this.request<OcSession>("POST", "/session", { what: "creating a session", body, expect: "json" });
+  }
+
+  getSession(id: string): Promise<OcSession> {
+    return this.request<OcSession>("GET", `/session/${enc(id)}`, { what: "reading the session", expect: "json" });
+  }
+
+  deleteSession(id: string): Promise<boolean> {
+    return this.request<boolean>("DELETE", `/session/${enc(id)}`, { what: "deleting the session", expect: "json" });
+  }
+
+  /** Queues the prompt and answers at once (204); the work arrives as events. */
+  async promptAsync(id: string, body: OcPromptBody): Promise<void> {
+    await this.request("POST", `/session/${enc(id)}/prompt_async`, { what: "the prompt", body, expect: "none" });
+  }
+
+  /**
+   * The seed's protocol: `POST /session/{id}/message` answering with a stream (NDJSON). On a real
+   * server this route blocks until the turn ends and returns one JSON message.
+   */
+  promptStream(id: string, body: OcPromptBody, signal?: AbortSignal): Promise<Response> {
+    return this.request<Response>("POST", `/session/${enc(id)}/message`, {
+      what: "the prompt",
+      body,
+      expect: "stream",
+      signal,
+      streamTypes: ["application/x-ndjson", "application/jsonl", "application/json", "text/plain"],
+    });
+  }
+
+  messages(id: string, signal?: AbortSignal): Promise<OcMessage[]> {
+    return this.request<OcMessage[]>("GET", `/session/${enc(id)}/message`, {
+      what: "reading the session's messages",
+      expect: "json",
+      signal,
+    });
+  }
+
+  /** Map of session id → status for the sessions that are not idle. */
+  sessionStatus(signal?: AbortSignal): Promise<Record<string, { type: string }>> {
+    return this.request("GET", "/session/status", { what: "reading session status", expect: "json", signal });
+  }
+
+  abort(id: string): Promise<boolean> {
+    return this.request<boolean>("POST", `/session/${enc(id)}/abort`, { what: "the abort", expect: "json" });
+  }
+
+  async replyPermission(requestId: string, reply: "once" | "always" | "reject", message?: string): Promise<void> {
+    await this.request("POST", `/permission/${enc(requestId)}/reply`, {
+      what: "the permission reply",
+      body: message ? { reply, message } : { reply },
+      expect: "json",
+    });
+  }
+
+  /** Opens `GET /event` (SSE). The timeout covers only the wait for headers. */
+  events(signal: AbortSignal): Promise<Response> {
+    return this.request<Response>("GET", "/event", {
+      what: "the event stream",
+      expect: "stream",
+      signal,
+      streamTypes: ["text/event-stream"],
+    });
+  }
+
+  private url(path: string, query?: Record<string, string>): string {
+    const params = new URLSearchParams(query);
+    if (this.directory) params.set("directory", this.directory);
+    const qs = params.toString();
+    return `${this.baseUrl}${path}${qs ? `?${qs}` : ""}`;
+  }
+
+  private async request<T>(method: string, path: string, options: RequestOptions): Promise<T> {
+    const timeout = new AbortController();
+    const timer = setTimeout(() => timeout.abort(), this.timeoutMs);
+    const signal = options.signal ? AbortSignal.any([options.signal, timeout.signal]) : timeout.signal;
+    const headers: Record<string, string> = { accept: options.expect === "stream" ? "*/*" : "application/json" };
+    if (this.authHeader) headers.authorization = this.authHeader;
+    if (options.body !== undefined) headers["content-type"] = "application/json";
+    const where = `${method} ${path}`;
+    try {
+      let response: Response;
+      try {
+        response = await this.fetchImpl(this.url(path, options.query), {
+          method,
+          headers,
+          body: options.body === undefined ? undefined : JSON.stringify(options.body),
+          signal,
+        });
+      } catch (error) {
+        if (timeout.signal.aborted) throw new TimeoutError(options.what, this.timeoutMs);
+        if (options.signal?.aborted) throw options.signal.reason ?? error;
+        throw new UnreachableError(this.displayUrl, describeNetworkError(error), { cause: error });
+      }
+      if (options.expect === "stream" && response.ok) {
+        // Streams live on past the timeout: only the wait for headers was bounded.
+        clearTimeout(timer);
+        const type = response.headers.get("content-type") ?? "";
+        if (!options.streamTypes?.some((t) => type.includes(t))) {
+          await response.body?.cancel().catch(() => {});
+          throw new NotOpenCodeError(this.displayUrl, `${where} answered with ${type || "no content type"}, not a stream`);
+        }
+        return response as T;
+      }
+      return await this.readAnswer<T>(response, where, options);
+    } catch (error) {
+      if (error instanceof OpenCodeError) throw error;
+      if (timeout.signal.aborted) throw new TimeoutError(options.what, this.timeoutMs);
+      if (options.signal?.aborted) throw error;
+      throw new UnreachableError(this.displayUrl, describeNetworkError(error), { cause: error });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async readAnswer<T>(response: Response, where: string, options: RequestOptions): Promise<T> {
+    const type = response.headers.get("content-type") ?? "";
+    if (response.status === 401 || response.status === 403) {
+      await response.body?.cancel().catch(() => {});
+      throw new AuthError(this.displayUrl, response.status, this.hasCredentials);
+    }
+    if (type.includes("text/html")) {
+      await response.body?.cancel().catch(() => {});
+      throw new NotOpenCodeError(this.displayUrl, `${where} answered with an HTML page (HTTP ${response.status}) where JSON was expected`);
+    }
+    const text = await response.text();
+    if (!response.ok) {
+      const { name, message } = errorBody(text);
+      throw new ApiError(response.status, name, message, options.what);
+    }
+    if (options.expect === "none" || response.status === 204 || text === "") return undefined as T;
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      throw new NotOpenCodeError(this.displayUrl, `${where} answered with something that is not JSON (${type || "no content type"}): ${preview(text)}`);
+    }
+  }
+}
+
+function enc(segment: string): string {
+  return encodeURIComponent(segment);
+}
+
+function preview(text: string): string {
+  const flat = text.replace(/\s+/g, " ").trim();
+  return flat.length > 80 ? `${flat.slice(0, 80)}…` : flat || "(empty)";
+}
+
+/** OpenCode's error bodies: `{name, data:{message}}` (1.15+) or zod's `{error:[…], success:false}` (1.2). */
+function errorBody(text: string): { name: string; message: string } {
+  try {
+    const body = JSON.parse(text) as Record<string, unknown>;
+    const data = body.data as Record<string, unknown> | undefined;
+    const name = typeof body.name === "string" ? body.name : "";
+    if (typeof data?.message === "string") return { name, message: data.message };
+    if (Array.isArray(body.error)) {
+      const issues = body.error as Array<{ message?: string; path?: unknown[] }>;
+      const message = issues.map((i) => `${i.path?.join(".") ?? ""} ${i.message ?? ""}`.trim()).join("; ");
+      return { name: name || "BadRequest", message: message || preview(text) };
+    }
+    if (typeof body.message === "string") return { name, message: body.message };
+    return { name, message: preview(text) };
+  } catch {
+    return { name: "", message: preview(text) };
+  }
+}
+
+function describeNetworkError(error: unknown): string {
+  const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
+  const code = cause?.code ?? (error as { code?: string })?.code;
+  switch (code) {
+    case "ECONNREFUSED":
+      return "connection refused";
+    case "ENOTFOUND":
+    case "EAI_AGAIN":
+      return "host not found";
+    case "ECONNRESET":
+    case "UND_ERR_SOCKET":
+      return "connection reset";
+    case "EHOSTUNREACH":
+    case "ENETUNREACH":
+      return "host unreachable";
+    default:
+      return cause?.message ?? (error instanceof Error ? error.message : String(error));
+  }
+}

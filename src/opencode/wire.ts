@@ -1,0 +1,125 @@
+/**
+ * The parts of OpenCode's wire format this client reads, typed loosely on purpose.
+ *
+ * The official SDK's generated types describe one server release exactly; servers people run
+ * span 1.2 to 1.18 and add fields and event types with every release. So every field here that
+ * some release lacks is optional, unknown events stay `OcEvent` with an unknown `type`, and the
+ * translator checks what it reads instead of trusting a schema.
+ */
+
+export interface OcEvent {
+  /** `evt_…` on 1.14 and later; absent on 1.2. Never relied on. */
+  id?: string;
+  type: string;
+  properties: Record<string, unknown>;
+}
+
+export interface OcTime {
+  created?: number;
+  completed?: number;
+  start?: number;
+  end?: number;
+}
+
+export interface OcError {
+  name: string;
+  data?: { message?: string; statusCode?: number; isRetryable?: boolean; [k: string]: unknown };
+}
+
+export interface OcTokens {
+  input?: number;
+  output?: number;
+  reasoning?: number;
+  cache?: { read?: number; write?: number };
+}
+
+export interface OcMessageInfo {
+  id: string;
+  sessionID: string;
+  role: "user" | "assistant" | string;
+  parentID?: string;
+  time?: OcTime;
+  error?: OcError;
+  tokens?: OcTokens;
+  cost?: number;
+  finish?: string;
+  modelID?: string;
+  providerID?: string;
+}
+
+export interface OcToolState {
+  status: "pending" | "running" | "completed" | "error" | string;
+  input?: Record<string, unknown>;
+  output?: string;
+  error?: string;
+  title?: string;
+  metadata?: Record<string, unknown>;
+}
+
+export interface OcPart {
+  id: string;
+  messageID: string;
+  sessionID: string;
+  type: string;
+  text?: string;
+  time?: OcTime;
+  tool?: string;
+  callID?: string;
+  state?: OcToolState;
+}
+
+export interface OcMessage {
+  info: OcMessageInfo;
+  parts: OcPart[];
+}
+
+export interface OcSession {
+  id: string;
+  title?: string;
+  parentID?: string;
+  directory?: string;
+  version?: string;
+}
+
+export interface OcHealth {
+  healthy: boolean;
+  version: string;
+}
+
+export interface OcModelRef {
+  providerID: string;
+  modelID: string;
+}
+
+export interface OcPromptBody {
+  parts: Array<{ type: "text"; text: string }>;
+  messageID?: string;
+  model?: OcModelRef;
+  system?: string;
+  tools?: Record<string, boolean>;
+}
+
+export interface OcPermissionRule {
+  permission: string;
+  pattern: string;
+  action: "allow" | "ask" | "deny";
+}
+
+/** Reads a string field of an unknown object, or undefined. */
+export function str(o: unknown, key: string): string | undefined {
+  if (typeof o !== "object" || o === null) return undefined;
+  const v = (o as Record<string, unknown>)[key];
+  return typeof v === "string" ? v : undefined;
+}
+
+export function obj(o: unknown, key: string): Record<string, unknown> | undefined {
+  if (typeof o !== "object" || o === null) return undefined;
+  const v = (o as Record<string, unknown>)[key];
+  return typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+}
+
+/** The session an event concerns, wherever this event type keeps it. */
+export function eventSessionId(event: OcEvent): string | undefined {
+  const p = event.properties;
+  return str(p, "sessionID") ?? str(obj(p, "info"), "sessionID") ?? str(obj(p, "part"), "sessionID");
+}

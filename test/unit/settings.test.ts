@@ -1,0 +1,375 @@
+import assert from "node:assert/strict";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, test } from "node:test";
+import {
+  loadSettings,
+  parseModel,
+  SETTINGS,
+  SettingsError,
+  type LoadSettingsOptions,
+  type SettingName,
+  type Settings,
+} from "../../src/config/settings.js";
+
+// Every test gets its own PocketPaw folder and working directory, and passes both in:
+// the real ~/.pocketpaw, .env and environment are never read.
+
+const root = mkdtempSync(join(tmpdir(), "pocketpaw-settings-"));
+after(() => rmSync(root, { recursive: true, force: true }));
+let sandboxes = 0;
+
+interface Sandbox {
+  home: string;
+  cwd: string;
+  configFile: string;
+  dotenvFile: string;
+  /** loadSettings() with this sandbox's folders; `env` adds to POCKETPAW_HOME. */
+  load(opts?: LoadSettingsOptions): ReturnType<typeof loadSettings>;
+}
+
+function sandbox(files: { dotenv?: string; config?: unknown; rawConfig?: string } = {}): Sandbox {
+  const dir = join(root, String(sandboxes++));
+  const home = join(dir, "home");
+  const cwd = join(dir, "project");
+  mkdirSync(home, { recursive: true });
+  mkdirSync(cwd, { recursive: true });
+  const configFile = join(home, "config.json");
+  const dotenvFile = join(cwd, ".env");
+  if (files.dotenv !== undefined) writeFileSync(dotenvFile, files.dotenv);
+  if (files.config !== undefined) writeFileSync(configFile, JSON.stringify(files.config));
+  if (files.rawConfig !== undefined) writeFileSync(configFile, files.rawConfig);
+  return {
+    home,
+    cwd,
+    configFile,
+    dotenvFile,
+    load: (opts = {}) => loadSettings({ ...opts, cwd, env: { POCKETPAW_HOME: home, ...opts.env } }),
+  };
+}
+
+/** Runs `fn`, expecting a SettingsError, and returns it. */
+function settingsError(fn: () => unknown): SettingsError {
+  try {
+    fn();
+  } catch (error) {
+    assert.ok(error instanceof SettingsError, `expected a SettingsError, got ${String(error)}`);
+    assert.ok(!error.message.includes("\n"), `the message is one line: ${error.message}`);
+    return error;
+  }
+  assert.fail("expected a SettingsError, but the settings loaded");
+}
+
+const DEFAULTS: Settings = {
+  agentBackend: "opencode",
+  opencodeBaseUrl: "http://localhost:4096",
+  opencodeModel: "",
+  opencodeMaxTurns: 0,
+  opencodeUsername: "opencode",
+  opencodePassword: "",
+  opencodeDirectory: "",
+  opencodeTimeoutMs: 30000,
+};
+
+describe("SETTINGS table", () => {
+  test("describes each setting once, with its env var, config key and flag", () => {
+    assert.deepEqual(
+      Object.fromEntries(SETTINGS.map((s) => [s.name, s.default])),
+      DEFAULTS,
+      "the defaults",
+    );
+    for (const spec of SETTINGS) {
+      const snake = spec.name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+      assert.equal(spec.configKey, snake);
+      assert.equal(spec.env, `POCKETPAW_${snake.toUpperCase()}`);
+      assert.equal(spec.flag, `--${snake.replaceAll("_", "-")}`);
+      assert.ok(spec.description.length > 0 && spec.expected.length > 0);
+    }
+    assert.deepEqual(
+      SETTINGS.filter((s) => s.secret).map((s) => s.name),
+      ["opencodePassword"],
+    );
+  });
+});
+
+describe("loadSettings: sources", () => {
+  test("nothing set: every default, and the config file is under POCKETPAW_HOME", () => {
+    const box = sandbox();
+    const loaded = box.load();
+    assert.deepEqual(loaded.values, DEFAULTS);
+    assert.ok(Object.values(loaded.sources).every((s) => s === "default"));
+    assert.equal(loaded.configFile, box.configFile);
+  });
+
+  // Four different valid values per setting, one per source: flag, env, .env, config file.
+  const samples: Record<SettingName, [string | number, string, string, string | number]> = {
+    agentBackend: ["flagged", "from-env", "from-dotenv", "from-config"],
+    opencodeBaseUrl: ["http://flag:1", "http://env:2", "https://dotenv:3", "http://config:4"],
+    opencodeModel: ["f/m1", "e/m2", "d/m3", "c/m4"],
+    opencodeMaxTurns: [1, "2", "3", 4],
+    opencodeUsername: ["u1", "u2", "u3", "u4"],
+    opencodePassword: ["p1", "p2", "p3", "p4"],
+    opencodeDirectory: ["/d1", "/d2", "/d3", "/d4"],
+    opencodeTimeoutMs: ["1001", "1002", "1003", 1004],
+  };
+  const expected = (value: string | number, name: SettingName) =>
+    typeof DEFAULTS[name] === "number" ? Number(value) : String(value);
+
+  for (const spec of SETTINGS) {
+    test(`${spec.name}: flag > env > .env > config file > default`, () => {
+      const [flag, envValue, dotenvValue, configValue] = samples[spec.name];
+      const flags = { [spec.name]: flag };
+      const env = { [spec.env]: envValue };
+      const layers = {
+        dotenv: `${spec.env}=${dotenvValue}\n`,
+        config: { [spec.configKey]: configValue },
+      };
+      const cases = [
+        { box: sandbox(layers), opts: { flags, env }, want: flag, source: "flag" },
+        { box: sandbox(layers), opts: { env }, want: envValue, source: "env" },
+        { box: sandbox(layers), opts: {}, want: dotenvValue, source: ".env" },
+        { box: sandbox({ config: layers.config }), opts: {}, want: configValue, source: "config file" },
+      ] as const;
+      for (const { box, opts, want, source } of cases) {
+        const loaded = box.load(opts);
+        assert.equal(loaded.values[spec.name], expected(want, spec.name), source);
+        assert.equal(loaded.sources[spec.name], source);
+      }
+    });
+  }
+
+  test("sources are chosen per setting", () => {
+    const box = sandbox({
+      dotenv: "POCKETPAW_OPENCODE_MODEL=d/m\n",
+      config: { opencode_max_turns: 9, opencode_username: "cfg" },
+    });
+    const loaded = box.load({
+      flags: { opencodeUsername: "flag-user", opencodeBaseUrl: undefined },
+      env: { POCKETPAW_OPENCODE_BASE_URL: "http://env:1" },
+    });
+    assert.deepEqual(loaded.values, {
+      ...DEFAULTS,
+      opencodeModel: "d/m",
+      opencodeMaxTurns: 9,
+      opencodeUsername: "flag-user",
+      opencodeBaseUrl: "http://env:1",
+    });
+    assert.deepEqual(loaded.sources, {
+      agentBackend: "default",
+      opencodeBaseUrl: "env",
+      opencodeModel: ".env",
+      opencodeMaxTurns: "config file",
+      opencodeUsername: "flag",
+      opencodePassword: "default",
+      opencodeDirectory: "default",
+      opencodeTimeoutMs: "default",
+    });
+  });
+
+  test("an empty value is a value: it overrides lower sources", () => {
+    const box = sandbox({ config: { opencode_model: "c/m" } });
+    const loaded = box.load({ env: { POCKETPAW_OPENCODE_MODEL: "" } });
+    assert.equal(loaded.values.opencodeModel, "");
+    assert.equal(loaded.sources.opencodeModel, "env");
+  });
+
+  test("values are normalised: URL trailing slashes, whitespace around numbers and models", () => {
+    const box = sandbox({ config: { opencode_base_url: "https://example.com/opencode//", opencode_max_turns: " 7 " } });
+    const loaded = box.load({ env: { POCKETPAW_OPENCODE_MODEL: " anthropic/claude-sonnet-4 " } });
+    assert.equal(loaded.values.opencodeBaseUrl, "https://example.com/opencode");
+    assert.equal(loaded.values.opencodeMaxTurns, 7);
+    assert.equal(loaded.values.opencodeModel, "anthropic/claude-sonnet-4");
+  });
+
+  test("config.json: numbers for text settings, unknown keys ignored, BOM tolerated", () => {
+    const box = sandbox({
+      rawConfig: `\uFEFF${JSON.stringify({ opencode_password: 1234, future_setting: { a: [1] }, opencode_timeout_ms: "5000" })}`,
+    });
+    const loaded = box.load();
+    assert.equal(loaded.values.opencodePassword, "1234");
+    assert.equal(loaded.values.opencodeTimeoutMs, 5000);
+  });
+
+  test(".env: quoted values, comments, and other keys ignored", () => {
+    const box = sandbox({
+      dotenv: '# a comment\nOTHER=1\nPOCKETPAW_OPENCODE_DIRECTORY="/srv/my project"\nexport POCKETPAW_OPENCODE_USERNAME=me\n',
+    });
+    const loaded = box.load();
+    assert.equal(loaded.values.opencodeDirectory, "/srv/my project");
+    assert.equal(loaded.values.opencodeUsername, "me");
+  });
+
+  test("POCKETPAW_HOME may come from .env, and a relative one is relative to cwd", () => {
+    const box = sandbox({ dotenv: "POCKETPAW_HOME=paw-home\n" });
+    mkdirSync(join(box.cwd, "paw-home"));
+    writeFileSync(join(box.cwd, "paw-home", "config.json"), JSON.stringify({ opencode_max_turns: 3 }));
+    // Not through box.load(): that sets POCKETPAW_HOME in the environment.
+    const loaded = loadSettings({ cwd: box.cwd, env: {} });
+    assert.equal(loaded.configFile, join(box.cwd, "paw-home", "config.json"));
+    assert.equal(loaded.values.opencodeMaxTurns, 3);
+  });
+});
+
+describe("loadSettings: bad values", () => {
+  test("max turns -3 from the environment", () => {
+    const error = settingsError(() => sandbox().load({ env: { POCKETPAW_OPENCODE_MAX_TURNS: "-3" } }));
+    assert.equal(
+      error.message,
+      "POCKETPAW_OPENCODE_MAX_TURNS=-3 (from the environment) is not valid: expected a whole number ≥ 0 (0 = unlimited)",
+    );
+    assert.equal(error.setting, "opencodeMaxTurns");
+    assert.equal(error.source, "env");
+  });
+
+  test('max turns "1.5" from .env, and 1.5 from config.json', () => {
+    const box = sandbox({ dotenv: "POCKETPAW_OPENCODE_MAX_TURNS=1.5\n" });
+    const error = settingsError(() => box.load());
+    assert.equal(
+      error.message,
+      `POCKETPAW_OPENCODE_MAX_TURNS=1.5 (from ${box.dotenvFile}) is not valid: expected a whole number ≥ 0 (0 = unlimited)`,
+    );
+    assert.equal(error.source, ".env");
+
+    const box2 = sandbox({ config: { opencode_max_turns: 1.5 } });
+    const error2 = settingsError(() => box2.load());
+    assert.match(error2.message, /^opencode_max_turns 1\.5 \(from .*config\.json\) is not valid: expected a whole number/);
+    assert.ok(error2.message.includes(box2.configFile));
+    assert.equal(error2.source, "config file");
+  });
+
+  test("other bad numbers: empty, words, exponents, a zero timeout, a boolean", () => {
+    const box = sandbox();
+    for (const bad of ["", "ten", "1e3", "0x10", " "]) {
+      const error = settingsError(() => box.load({ env: { POCKETPAW_OPENCODE_MAX_TURNS: bad } }));
+      assert.equal(error.setting, "opencodeMaxTurns", JSON.stringify(bad));
+    }
+    const zero = settingsError(() => box.load({ flags: { opencodeTimeoutMs: 0 } }));
+    assert.equal(
+      zero.message,
+      "--opencode-timeout-ms=0 (from the command line) is not valid: expected a whole number of milliseconds > 0",
+    );
+    assert.equal(zero.source, "flag");
+    const boolean = settingsError(() => sandbox({ config: { opencode_timeout_ms: true } }).load());
+    assert.match(boolean.message, /^opencode_timeout_ms true \(from /);
+  });
+
+  test("URLs that are not http(s), or carry credentials, a query or a fragment", () => {
+    const box = sandbox();
+    for (const bad of ["localhost:4096", "ftp://host", "not a url", "", "http://u:p@host", "http://h/?q=1", "http://h/#x"]) {
+      const error = settingsError(() => box.load({ env: { POCKETPAW_OPENCODE_BASE_URL: bad } }));
+      assert.equal(error.setting, "opencodeBaseUrl");
+      assert.ok(error.message.startsWith("POCKETPAW_OPENCODE_BASE_URL="), error.message);
+      assert.ok(error.message.includes("(from the environment) is not valid: expected an http:// or https:// URL"));
+    }
+    const error = settingsError(() => box.load({ env: { POCKETPAW_OPENCODE_BASE_URL: "not a url" } }));
+    assert.ok(error.message.startsWith('POCKETPAW_OPENCODE_BASE_URL="not a url" (from the environment)'), error.message);
+  });
+
+  test('model "gpt4" from config.json', () => {
+    const box = sandbox({ config: { opencode_model: "gpt4" } });
+    const error = settingsError(() => box.load());
+    assert.equal(
+      error.message,
+      `opencode_model "gpt4" (from ${box.configFile}) is not valid: expected provider/model, e.g. anthropic/claude-sonnet-4`,
+    );
+    assert.equal(error.setting, "opencodeModel");
+    assert.equal(error.source, "config file");
+  });
+
+  test('models "/x" and "x/" from a flag', () => {
+    for (const bad of ["/x", "x/", "/"]) {
+      const error = settingsError(() => sandbox().load({ flags: { opencodeModel: bad } }));
+      assert.equal(
+        error.message,
+        `--opencode-model=${bad} (from the command line) is not valid: expected provider/model, e.g. anthropic/claude-sonnet-4`,
+      );
+      assert.equal(error.source, "flag");
+    }
+  });
+
+  test("an empty backend name", () => {
+    const error = settingsError(() => sandbox().load({ env: { POCKETPAW_AGENT_BACKEND: " " } }));
+    assert.equal(error.setting, "agentBackend");
+    assert.match(error.message, /^POCKETPAW_AGENT_BACKEND=" " \(from the environment\) is not valid: expected a backend name/);
+  });
+
+  test("the highest source is the one checked and named", () => {
+    const box = sandbox({ config: { opencode_max_turns: "bad" } });
+    assert.equal(box.load({ env: { POCKETPAW_OPENCODE_MAX_TURNS: "2" } }).values.opencodeMaxTurns, 2);
+    const error = settingsError(() =>
+      sandbox({ dotenv: "POCKETPAW_OPENCODE_MAX_TURNS=2\n" }).load({ flags: { opencodeMaxTurns: "x" } }),
+    );
+    assert.equal(error.source, "flag");
+  });
+
+  test("a secret's value is never printed", () => {
+    const secret = "hunter2-s3cret";
+    const box = sandbox({ config: { opencode_password: { value: secret } } });
+    const error = settingsError(() => box.load());
+    assert.equal(error.message, `opencode_password *** (from ${box.configFile}) is not valid: expected text`);
+    assert.equal(error.setting, "opencodePassword");
+    assert.ok(!JSON.stringify(error).includes(secret), "nor kept on the error");
+    assert.ok(!String(error.stack).includes(secret));
+  });
+});
+
+describe("loadSettings: broken config.json", () => {
+  const broken = [
+    { content: "{ not json", problem: /is not valid JSON: .+/ },
+    { content: '{"opencode_max_turns": 3,}', problem: /is not valid JSON: .+ at line 1, column \d+$/ },
+    { content: "", problem: /is not valid JSON: unexpected end of the file$/ },
+    { content: "[1, 2]", problem: /is not valid: expected a JSON object/ },
+    { content: "null", problem: /is not valid: expected a JSON object/ },
+    { content: '"opencode"', problem: /is not valid: expected a JSON object/ },
+  ];
+  for (const { content, problem } of broken) {
+    test(`${JSON.stringify(content)}: names the file and the problem`, () => {
+      const box = sandbox({ rawConfig: content });
+      const error = settingsError(() => box.load());
+      assert.ok(error.message.startsWith(`${box.configFile} is not valid`), error.message);
+      assert.match(error.message, problem);
+      assert.equal(error.setting, undefined);
+      assert.equal(error.source, "config file");
+    });
+  }
+
+  test("the JSON problem does not quote the file (it may hold a password)", () => {
+    for (const content of ['{"opencode_password": hunter2}', '{"opencode_password": "hunter2" x}', "hunter2"]) {
+      const error = settingsError(() => sandbox({ rawConfig: content }).load());
+      assert.ok(!error.message.includes("hunter2"), error.message);
+    }
+  });
+
+  test("the position is given as line and column", () => {
+    const box = sandbox({ rawConfig: '{\n  "opencode_model": "a/b"\n  "opencode_max_turns": 3\n}' });
+    assert.match(settingsError(() => box.load()).message, /at line 3, column 3$/);
+  });
+
+  test("a config.json that cannot be read (a folder) is an error too", () => {
+    const box = sandbox();
+    mkdirSync(box.configFile);
+    const error = settingsError(() => box.load());
+    assert.ok(error.message.startsWith(`cannot read ${box.configFile}`), error.message);
+  });
+});
+
+describe("parseModel", () => {
+  test("splits at the first slash", () => {
+    assert.deepEqual(parseModel("anthropic/claude-sonnet-4"), { providerID: "anthropic", modelID: "claude-sonnet-4" });
+    assert.deepEqual(parseModel("a/b/c"), { providerID: "a", modelID: "b/c" });
+  });
+
+  test("anything else is undefined", () => {
+    for (const bad of ["", "gpt4", "/x", "x/", "/"]) assert.equal(parseModel(bad), undefined, bad);
+  });
+
+  test("the loaded model string parses", () => {
+    const { values } = sandbox().load({ flags: { opencodeModel: "openrouter/meta/llama" } });
+    assert.deepEqual(parseModel(values.opencodeModel), { providerID: "openrouter", modelID: "meta/llama" });
+  });
+});
+
+// Type-level checks: the Settings type follows the table.
+const typed = (s: Settings): [string, number, string] => [s.opencodeBaseUrl, s.opencodeMaxTurns, s.opencodePassword];
+void typed;
