@@ -86,7 +86,7 @@ const setting = <const Name extends string, Schema extends z.ZodType>(spec: Sett
 export const SETTINGS = [
   setting({
     name: "agentBackend",
-    flag: "--agent-backend",
+    flag: "--backend",
     env: "POCKETPAW_AGENT_BACKEND",
     configKey: "agent_backend",
     default: "opencode",
@@ -97,7 +97,7 @@ export const SETTINGS = [
   }),
   setting({
     name: "opencodeBaseUrl",
-    flag: "--opencode-base-url",
+    flag: "--url",
     env: "POCKETPAW_OPENCODE_BASE_URL",
     configKey: "opencode_base_url",
     default: "http://localhost:4096",
@@ -108,7 +108,7 @@ export const SETTINGS = [
   }),
   setting({
     name: "opencodeModel",
-    flag: "--opencode-model",
+    flag: "--model",
     env: "POCKETPAW_OPENCODE_MODEL",
     configKey: "opencode_model",
     default: "",
@@ -119,7 +119,7 @@ export const SETTINGS = [
   }),
   setting({
     name: "opencodeMaxTurns",
-    flag: "--opencode-max-turns",
+    flag: "--max-turns",
     env: "POCKETPAW_OPENCODE_MAX_TURNS",
     configKey: "opencode_max_turns",
     default: 0,
@@ -130,7 +130,7 @@ export const SETTINGS = [
   }),
   setting({
     name: "opencodeUsername",
-    flag: "--opencode-username",
+    flag: "--username",
     env: "POCKETPAW_OPENCODE_USERNAME",
     configKey: "opencode_username",
     default: "opencode",
@@ -141,7 +141,7 @@ export const SETTINGS = [
   }),
   setting({
     name: "opencodePassword",
-    flag: "--opencode-password",
+    flag: "--password",
     env: "POCKETPAW_OPENCODE_PASSWORD",
     configKey: "opencode_password",
     default: "",
@@ -152,7 +152,7 @@ export const SETTINGS = [
   }),
   setting({
     name: "opencodeDirectory",
-    flag: "--opencode-directory",
+    flag: "--directory",
     env: "POCKETPAW_OPENCODE_DIRECTORY",
     configKey: "opencode_directory",
     default: "",
@@ -163,7 +163,7 @@ export const SETTINGS = [
   }),
   setting({
     name: "opencodeTimeoutMs",
-    flag: "--opencode-timeout-ms",
+    flag: "--timeout-ms",
     env: "POCKETPAW_OPENCODE_TIMEOUT_MS",
     configKey: "opencode_timeout_ms",
     default: 30000,

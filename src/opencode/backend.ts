@@ -153,8 +153,8 @@ export class OpenCodeBackend implements AgentBackend {
         messageID,
         ...(model ? { model } : {}),
         ...(options.systemPrompt ? { system: options.systemPrompt } : {}),
-        // Nobody can answer the `question` tool's questions through this backend.
-        tools: { question: false },
+        // No `tools` here: the server turns a prompt's `tools` into the session's permission
+        // rules, replacing the ruleset the session was created with (measured on 1.18.33).
       });
       const turn = profile.protocol === "events"
         ? this.followEvents(run, record, body, key, maxTurns, options.signal)
@@ -192,7 +192,9 @@ export class OpenCodeBackend implements AgentBackend {
       }
     }
     const title = titleFor(message);
-    const session = await this.client.createSession({ title, ...(this.options.permission ? { permission: this.options.permission } : {}) });
+    // Nobody can answer the `question` tool through this backend: deny it rather than hang.
+    const permission: OcPermissionRule[] = [...(this.options.permission ?? []), { permission: "question", pattern: "*", action: "deny" }];
+    const session = await this.client.createSession({ title, permission });
     this.verified.add(session.id);
     const now = Date.now();
     const record: ConversationRecord = { ...scope, sessionId: session.id, title, model, createdAt: now, lastUsedAt: now, lastMessageId: "" };

@@ -82,11 +82,15 @@ class EventStream {
   /** Opens the stream and waits for its first frame (`server.connected`): from then on, nothing is missed. */
   static async open(target: Target): Promise<EventStream> {
     const stream = new EventStream();
-    const res = await withTimeout(
-      fetch(`${target.url}/event`, { headers: headers(target), signal: stream.abort.signal }),
-      HTTP_TIMEOUT_MS,
-      "GET /event",
-    );
+    // The stream's own signal (not AbortSignal.timeout) so it can live long: only the wait for
+    // the response headers is bounded here.
+    const timer = setTimeout(() => stream.abort.abort(new Error("GET /event: no answer")), HTTP_TIMEOUT_MS);
+    let res: Response;
+    try {
+      res = await fetch(`${target.url}/event`, { headers: headers(target), signal: stream.abort.signal });
+    } finally {
+      clearTimeout(timer);
+    }
     assert.equal(res.status, 200);
     assert.match(res.headers.get("content-type") ?? "", /text\/event-stream/);
     void stream.pump(res.body!);
@@ -240,43 +244,48 @@ test("parseDirectives: top-level directives, nesting, plain text", () => {
   assert.deepEqual(parseDirectives("a [[ b ]] [[open:"), { directives: [], rest: "a [[ b ]] [[open:" });
 });
 
-describe("harness against the real opencode server", () => {
-  let model: FakeModel;
-  let server: OpenCodeServer;
-
+/**
+ * Starts a fake model and a server for the enclosing describe() and always stops both after it.
+ * The returned object is filled in by the `before` hook.
+ */
+function useServer(label: string, options: { password?: string; username?: string } = {}) {
+  const ctx = {} as { model: FakeModel; server: OpenCodeServer };
   before(async () => {
-    model = await startFakeModel();
-    server = await startOpenCode({ modelBaseURL: model.baseURL });
-    console.log(`# opencode server start-up: ${server.startupMs.toFixed(0)} ms (pid ${server.pid}, ${server.url})`);
+    ctx.model = await startFakeModel();
+    ctx.server = await startOpenCode({ modelBaseURL: ctx.model.baseURL, ...options });
+    console.log(`${label}: start-up ${ctx.server.startupMs.toFixed(0)} ms (pid ${ctx.server.pid}, ${ctx.server.url})`);
   });
-
   after(async () => {
     const started = performance.now();
-    await server?.stop();
-    console.log(`# opencode server stop: ${(performance.now() - started).toFixed(0)} ms`);
-    await model?.close();
+    if (ctx.server) await withTimeout(ctx.server.stop(), 15_000, `stopping ${label}`);
+    console.log(`${label}: stop ${(performance.now() - started).toFixed(0)} ms`);
+    if (ctx.model) await withTimeout(ctx.model.close(), HTTP_TIMEOUT_MS, "closing the fake model");
   });
+  return ctx;
+}
 
+describe("harness against the real opencode server", () => {
+  const ctx = useServer("opencode server");
   const opts = { timeout: TEST_TIMEOUT_MS };
 
   test("a plain reply streams as several deltas", opts, async () => {
-    const turn = await runTurn(server, "hello harness world");
+    const turn = await runTurn(ctx.server, "hello harness world");
     const deltas = turn.of().filter((e) => e.type === "message.part.delta" && e.properties.field === "text");
     assert.ok(deltas.length >= 2, `expected >= 2 text deltas, got ${deltas.length}`);
     assert.equal(deltas.map((e) => e.properties.delta).join(""), "You said: hello harness world");
     assert.equal(turn.finalText(), "You said: hello harness world");
-    console.log(`# first turn took ${turn.elapsedMs.toFixed(0)} ms`);
+    console.log(`first turn took ${turn.elapsedMs.toFixed(0)} ms`);
   });
 
   test("[[think:..]] gives a reasoning part", opts, async () => {
-    const turn = await runTurn(server, "[[think:let me ponder this]][[reply:pondered]]");
+    const turn = await runTurn(ctx.server, "[[think:let me ponder this]][[reply:pondered]]");
     const reasoning = turn.parts().find((p) => p.type === "reasoning");
     assert.equal(reasoning?.text, "let me ponder this");
     assert.equal(turn.finalText(), "pondered");
   });
 
   test("[[bash:echo hi]] runs the real bash tool", opts, async () => {
-    const turn = await runTurn(server, "[[bash:echo hi]]");
+    const turn = await runTurn(ctx.server, "[[bash:echo hi]]");
     const tool = turn.parts().find((p) => p.type === "tool");
     assert.equal(tool?.tool, "bash");
     assert.equal(tool?.state?.status, "completed");
@@ -285,14 +294,14 @@ describe("harness against the real opencode server", () => {
   });
 
   test("[[error:400]] ends the turn with an APIError", opts, async () => {
-    const turn = await runTurn(server, "[[error:400]]");
+    const turn = await runTurn(ctx.server, "[[error:400]]");
     const failed = turn.assistantMessages().find((m) => m.error);
     assert.equal(failed?.error?.name, "APIError");
     assert.equal(failed?.error?.data?.statusCode, 400);
   });
 
   test("[[steps:2]] gives three assistant messages", opts, async () => {
-    const turn = await runTurn(server, "[[steps:2]]");
+    const turn = await runTurn(ctx.server, "[[steps:2]]");
     const messages = turn.assistantMessages();
     assert.deepEqual(
       messages.map((m) => m.finish),
@@ -304,7 +313,7 @@ describe("harness against the real opencode server", () => {
   });
 
   test("[[task:..]] runs a subagent in a child session", opts, async () => {
-    const turn = await runTurn(server, "[[task:[[bash:echo from-child]]]]");
+    const turn = await runTurn(ctx.server, "[[task:[[bash:echo from-child]]]]");
     const created = turn.events.find((e) => e.type === "session.created" && e.properties.info?.parentID === turn.sessionID);
     assert.ok(created?.properties.info, "no child session.created");
     const childTool = turn.parts(created.properties.info.id).find((p) => p.type === "tool");
@@ -319,14 +328,14 @@ describe("harness against the real opencode server", () => {
 
   test("a model override in the prompt reaches the model server", opts, async () => {
     const text = `override check ${Date.now()}`;
-    const turn = await runTurn(server, text, { model: { providerID: "fake", modelID: "other-model" } });
-    const seen = model.requests.filter((r) => r.userText === text).map((r) => r.model);
+    const turn = await runTurn(ctx.server, text, { model: { providerID: "fake", modelID: "other-model" } });
+    const seen = ctx.model.requests.filter((r) => r.userText === text).map((r) => r.model);
     assert.deepEqual(seen, ["other-model"]);
     assert.equal(turn.assistantMessages().at(-1)?.modelID, "other-model");
   });
 
   test("[[chunks:N]], [[delay:MS]] and [[usage:IN:OUT]] shape the stream", opts, async () => {
-    const turn = await runTurn(server, "[[chunks:5]][[delay:40]][[usage:123:45]]");
+    const turn = await runTurn(ctx.server, "[[chunks:5]][[delay:40]][[usage:123:45]]");
     const deltas = turn.of().filter((e) => e.type === "message.part.delta");
     assert.equal(deltas.map((e) => e.properties.delta).join(""), "w0 w1 w2 w3 w4 ");
     assert.ok(turn.elapsedMs >= 5 * 40, `turn took only ${turn.elapsedMs} ms`);
@@ -337,34 +346,28 @@ describe("harness against the real opencode server", () => {
 
   test("[[flaky:2]] fails twice, then OpenCode's immediate retry succeeds", opts, async () => {
     const text = `[[flaky:2]] flaky ${Date.now()}`;
-    const turn = await runTurn(server, text);
-    assert.equal(model.requests.filter((r) => r.userText === text).length, 3);
+    const turn = await runTurn(ctx.server, text);
+    assert.equal(ctx.model.requests.filter((r) => r.userText === text).length, 3);
     assert.match(turn.finalText() ?? "", /^You said: flaky/);
   });
 });
 
 describe("harness with a password", () => {
-  let model: FakeModel;
-  let server: OpenCodeServer;
+  const ctx = useServer("opencode server with password", { password: "s3cret", username: "paw" });
 
-  before(async () => {
-    model = await startFakeModel();
-    server = await startOpenCode({ modelBaseURL: model.baseURL, password: "s3cret", username: "paw" });
-  });
-
-  after(async () => {
-    await server?.stop();
-    await model?.close();
-  });
-
-  test("the server answers 401 without Basic auth and 200 with it", { timeout: TEST_TIMEOUT_MS }, async () => {
-    const anonymous = await request(server, "GET", "/global/health");
+  test("the server answers 401 without auth, 200 with Basic auth or auth_token", { timeout: TEST_TIMEOUT_MS }, async () => {
+    const anonymous = await request(ctx.server, "GET", "/global/health");
     assert.equal(anonymous.status, 401);
     assert.match(anonymous.headers.get("www-authenticate") ?? "", /^Basic/);
 
     const authorization = `Basic ${Buffer.from("paw:s3cret").toString("base64")}`;
-    const authed = await request({ url: server.url, authorization }, "GET", "/global/health");
+    const authed = await request({ url: ctx.server.url, authorization }, "GET", "/global/health");
     assert.equal(authed.status, 200);
     assert.deepEqual(await authed.json(), { healthy: true, version: "1.18.33" });
+
+    // The query form, for clients that can't send headers (EventSource).
+    const token = encodeURIComponent(Buffer.from("paw:s3cret").toString("base64"));
+    const byQuery = await request(ctx.server, "GET", `/global/health?auth_token=${token}`);
+    assert.equal(byQuery.status, 200);
   });
 });

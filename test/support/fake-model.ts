@@ -7,15 +7,19 @@
 //   (none)                 reply "You said: <user text>" word by word
 //   [[reply:TEXT]]         stream TEXT word by word
 //   [[chunks:N]]           stream N chunks "w0 ", "w1 ", … "w{N-1} "
-//   [[delay:MS]]           wait MS ms before every streamed text/reasoning chunk
-//   [[think:TEXT]]         stream TEXT as reasoning (`delta.reasoning_content`) before the answer
+//   [[delay:MS]]           wait MS ms before every streamed text or reasoning chunk (not before
+//                          a tool call)
+//   [[think:TEXT]]         stream TEXT as reasoning (`delta.reasoning_content`, which the SDK
+//                          turns into a `reasoning` part) before the answer or tool call
 //   [[bash:COMMAND]]       call the bash tool; once its result is back, reply
-//                          "Tool result received: <tool output>"
+//                          "Tool result received: <tool output>" (output as given, e.g. "hi\n")
 //   [[steps:N]]            N successive bash calls (`echo step-1` … `echo step-N`), then reply
 //                          "done after N steps"
 //   [[task:SUBPROMPT]]     call the task tool (subagent "general") with SUBPROMPT; once its result
-//                          is back, reply "Subagent said: <tool output>". Directives nest:
-//                          `[[task:[[bash:echo x]]]]` hands `[[bash:echo x]]` to the subagent.
+//                          is back, reply "Subagent said: <tool output>" (OpenCode wraps that
+//                          output in `<task id=…><task_result>…</task_result></task>`).
+//                          Directives nest: `[[task:[[bash:echo x]]]]` hands `[[bash:echo x]]`
+//                          to the subagent, whose own requests then run it.
 //   [[error:STATUS]]       answer HTTP STATUS with an OpenAI-style JSON error
 //                          `{"error":{"message":"fake STATUS failure","type":…,"code":null}}`;
 //                          type is "server_error" for 5xx, "invalid_request_error" below that:
@@ -25,8 +29,8 @@
 //                          `retry-after-ms: 10` (OpenCode retries at once); later ones proceed
 //   [[usage:IN:OUT]]       usage numbers reported by the final chunk (default 10 in, 5 out)
 //
-// Directives combine (`[[chunks:50]][[delay:20]]`). When several actions are given, the first
-// of task > steps > bash > reply > chunks wins. Text outside directives only matters when no
+// Directives combine (`[[chunks:50]][[delay:20]]`). Order of evaluation: flaky (while failing),
+// then error, then the first action of task > steps > bash > reply > chunks. Text outside directives only matters when no
 // action is given: the reply then echoes the prompt with its directives removed.
 // A request without `tools` is OpenCode's title generator and always gets "Fake title".
 
@@ -290,8 +294,11 @@ export async function startFakeModel(): Promise<FakeModel> {
 
   const server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
-      if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" });
-      res.end(JSON.stringify({ error: { message: `fake model crashed: ${String(err)}`, type: "server_error", code: null } }));
+      // A bug here (or a body that isn't JSON) should fail the turn at once: a 400 is not
+      // retried by OpenCode, a 500 would be retried with backoff for minutes.
+      if (res.headersSent) return void res.destroy();
+      res.writeHead(400, { "content-type": "application/json" });
+      res.end(JSON.stringify({ error: { message: `fake model failed: ${String(err)}`, type: "invalid_request_error", code: null } }));
     });
   });
   await new Promise<void>((resolve, reject) => {

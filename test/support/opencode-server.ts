@@ -3,6 +3,7 @@
 // and never left running (process-group kill with SIGKILL fallback, plus an exit hook).
 
 import { spawn, type ChildProcess } from "node:child_process";
+import { rmSync } from "node:fs";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { createServer } from "node:net";
@@ -18,7 +19,7 @@ export interface StartOpenCodeOptions {
   username?: string;
   /** Path of the opencode binary; default: the one from the installed platform package. */
   binary?: string;
-  /** Merged (shallowly) over the generated config. */
+  /** Merged over the generated config: objects key by key (so a second provider can be added), anything else replaced. */
   extraConfig?: Record<string, unknown>;
 }
 
@@ -42,10 +43,17 @@ const TERM_GRACE_MS = 3_000;
 const LOG_LIMIT = 1_000_000;
 const READY_LINE = /opencode server listening on (http:\/\/\S+)/;
 
-/** Servers still running: killed by the hooks below if a test crashes before stop(). */
-const running = new Set<ChildProcess>();
+/** Servers still running, with their temp folders: cleaned up by the hooks below if a test crashes before stop(). */
+const running = new Map<ChildProcess, string>();
 const killAll = () => {
-  for (const child of running) killGroup(child, "SIGKILL");
+  for (const [child, root] of running) {
+    if (child.exitCode === null && child.signalCode === null) killGroup(child, "SIGKILL");
+    try {
+      rmSync(root, { recursive: true, force: true, maxRetries: 3 });
+    } catch {
+      // Best effort: the process is exiting anyway.
+    }
+  }
 };
 process.on("exit", killAll);
 // A signal ends the process without 'exit': kill the servers, then die of the same signal.
@@ -89,9 +97,25 @@ export async function withTimeout<T>(p: Promise<T>, ms: number, what: string): P
   }
 }
 
-function opencodeConfig(opts: StartOpenCodeOptions): Record<string, unknown> {
+type Json = Record<string, unknown>;
+
+function isPlainObject(value: unknown): value is Json {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** `over` merged into `base`: nested objects merge key by key, other values (arrays too) replace. */
+function deepMerge(base: Json, over: Json): Json {
+  const out: Json = { ...base };
+  for (const [key, value] of Object.entries(over)) {
+    const current = out[key];
+    out[key] = isPlainObject(current) && isPlainObject(value) ? deepMerge(current, value) : value;
+  }
+  return out;
+}
+
+function opencodeConfig(opts: StartOpenCodeOptions): Json {
   const limit = { context: 32_000, output: 4_096 };
-  return {
+  const base: Json = {
     model: "fake/fake-model",
     small_model: "fake/fake-model",
     provider: {
@@ -105,8 +129,8 @@ function opencodeConfig(opts: StartOpenCodeOptions): Record<string, unknown> {
         },
       },
     },
-    ...opts.extraConfig,
   };
+  return deepMerge(base, opts.extraConfig ?? {});
 }
 
 /** The parent's environment minus anything that could steer the server or the product under test. */
@@ -135,6 +159,20 @@ function serverEnv(root: string, opts: StartOpenCodeOptions): NodeJS.ProcessEnv 
 }
 
 export async function startOpenCode(opts: StartOpenCodeOptions): Promise<OpenCodeServer> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await launch(opts);
+    } catch (err) {
+      // freePort() can race another process for the port; the server then exits printing
+      // "ServeError". Try again with a new port.
+      const portClash = err instanceof Error && err.message.includes("ServeError");
+      if (!portClash || attempt >= 3) throw err;
+    }
+  }
+}
+
+/** One attempt at starting a server in a fresh temp folder on a fresh port. */
+async function launch(opts: StartOpenCodeOptions): Promise<OpenCodeServer> {
   const root = await mkdtemp(join(tmpdir(), "pocketpaw-opencode-"));
   const projectDir = join(root, "project");
   for (const dir of ["home", "config", "data", "cache", "state", "project"]) {
@@ -149,13 +187,12 @@ export async function startOpenCode(opts: StartOpenCodeOptions): Promise<OpenCod
     ["--pure", "serve", "--port", String(port), "--hostname", "127.0.0.1"],
     { cwd: projectDir, env: serverEnv(root, opts), detached: true, stdio: ["ignore", "pipe", "pipe"] },
   );
-  running.add(child);
+  running.set(child, root);
   const exited = new Promise<void>((resolve) => {
     child.once("exit", () => resolve());
     // A binary that can't be spawned has no pid and may never emit 'exit'.
     child.once("error", () => child.pid === undefined && resolve());
   });
-  exited.then(() => running.delete(child));
 
   // Keep draining both pipes for the server's whole life: a full pipe would block it.
   let logs = "";
@@ -173,13 +210,15 @@ export async function startOpenCode(opts: StartOpenCodeOptions): Promise<OpenCod
         killGroup(child, "SIGTERM");
         // The server often ignores SIGTERM once an /event subscriber has gone (see
         // opencode-server.md): give it a moment, then force it.
-        await Promise.race([exited, sleep(TERM_GRACE_MS)]);
+        // (withTimeout clears its timer: a bare sleep() in a race would hold the event loop open.)
+        await withTimeout(exited, TERM_GRACE_MS, "SIGTERM").catch(() => undefined);
       }
       // Also reaps anything left in the group after the leader exited.
       killGroup(child, "SIGKILL");
       await exited;
       await waitGroupGone(child);
       await rm(root, { recursive: true, force: true });
+      running.delete(child);
     })();
     return stopping;
   };

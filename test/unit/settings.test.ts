@@ -83,9 +83,11 @@ describe("SETTINGS table", () => {
       const snake = spec.name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
       assert.equal(spec.configKey, snake);
       assert.equal(spec.env, `POCKETPAW_${snake.toUpperCase()}`);
-      assert.equal(spec.flag, `--${snake.replaceAll("_", "-")}`);
+      // The command line's short names: --url, --model, --max-turns, …
+      assert.match(spec.flag, /^--[a-z]+(-[a-z]+)*$/);
       assert.ok(spec.description.length > 0 && spec.expected.length > 0);
     }
+    assert.equal(new Set(SETTINGS.map((s) => s.flag)).size, SETTINGS.length, "flags are unique");
     assert.deepEqual(
       SETTINGS.filter((s) => s.secret).map((s) => s.name),
       ["opencodePassword"],
@@ -247,7 +249,7 @@ describe("loadSettings: bad values", () => {
     const zero = settingsError(() => box.load({ flags: { opencodeTimeoutMs: 0 } }));
     assert.equal(
       zero.message,
-      "--opencode-timeout-ms=0 (from the command line) is not valid: expected a whole number of milliseconds > 0",
+      "--timeout-ms=0 (from the command line) is not valid: expected a whole number of milliseconds > 0",
     );
     assert.equal(zero.source, "flag");
     const boolean = settingsError(() => sandbox({ config: { opencode_timeout_ms: true } }).load());
@@ -282,7 +284,7 @@ describe("loadSettings: bad values", () => {
       const error = settingsError(() => sandbox().load({ flags: { opencodeModel: bad } }));
       assert.equal(
         error.message,
-        `--opencode-model=${bad} (from the command line) is not valid: expected provider/model, e.g. anthropic/claude-sonnet-4`,
+        `--model=${bad} (from the command line) is not valid: expected provider/model, e.g. anthropic/claude-sonnet-4`,
       );
       assert.equal(error.source, "flag");
     }

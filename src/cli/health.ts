@@ -1,0 +1,31 @@
+import { OpenCodeBackend } from "../opencode/backend.js";
+import { OpenCodeError } from "../opencode/errors.js";
+import { type CommonFlags, settingsFrom } from "./context.js";
+import { EXIT } from "./exit-codes.js";
+
+/** `pocketpaw health`: is the configured OpenCode server there, and which version is it. */
+export async function health(flags: CommonFlags & { json?: boolean }): Promise<number> {
+  const { values } = settingsFrom(flags);
+  const backend = new OpenCodeBackend({
+    baseUrl: values.opencodeBaseUrl,
+    username: values.opencodeUsername,
+    password: values.opencodePassword,
+    directory: values.opencodeDirectory,
+    timeoutMs: values.opencodeTimeoutMs,
+  });
+  const url = backend.client.displayUrl;
+  try {
+    const profile = await backend.checkServer();
+    const protocol = profile.protocol === "events" ? "event stream" : "NDJSON (seed protocol)";
+    if (flags.json) process.stdout.write(`${JSON.stringify({ url, healthy: true, version: profile.version, protocol: profile.protocol })}\n`);
+    else process.stdout.write(`${url}\nhealthy · OpenCode ${profile.version} · ${protocol}\n`);
+    return EXIT.ok;
+  } catch (error) {
+    if (!(error instanceof OpenCodeError)) throw error;
+    if (flags.json) process.stdout.write(`${JSON.stringify({ url, healthy: false, code: error.code, error: error.message })}\n`);
+    else process.stderr.write(`${url}\nunhealthy: ${error.message}\n`);
+    return EXIT.server;
+  } finally {
+    await backend.close();
+  }
+}
