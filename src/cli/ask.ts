@@ -38,10 +38,12 @@ export async function ask(message: string, flags: AskFlags): Promise<number> {
   process.on("SIGINT", onSigint);
 
   let failure: ErrorCode | undefined;
+  let stopped = false;
   try {
     for await (const event of backend.run(message, { sessionKey: key, signal: stopper.signal })) {
       emit(event);
       if (event.type === "error" && !event.metadata.subagent) failure ??= event.metadata.code;
+      if (event.type === "done") stopped = event.metadata.stopped;
       if (event.type === "permission_request") {
         const [reply, how] = await decide(flags.approve as PermissionReply | undefined, event.content);
         if (!flags.json) renderer.permissionAnswer(reply, how);
@@ -55,7 +57,8 @@ export async function ask(message: string, flags: AskFlags): Promise<number> {
     process.off("SIGINT", onSigint);
     await backend.close();
   }
-  return failure ? exitCodeFor(failure) : EXIT.ok;
+  if (failure) return exitCodeFor(failure);
+  return stopped ? EXIT.interrupted : EXIT.ok;
 }
 
 /** The answer to a permission request: the --approve flag, the person at the terminal, or reject. */

@@ -9,7 +9,7 @@ export const EXIT = {
   usage: 2,
   /** The server is unreachable, is not OpenCode, or refuses the credentials. */
   server: 3,
-  /** Interrupted twice (Ctrl-C). */
+  /** Interrupted (Ctrl-C): the turn was stopped on the server, or a second Ctrl-C quit at once. */
   interrupted: 130,
 } as const;
 

@@ -28,7 +28,7 @@ Settings come from flags, then POCKETPAW_* environment variables, then .env, the
 POCKETPAW_OPENCODE_PASSWORD (or those files), never from a flag.
 
 Exit codes: 0 ok · 1 the turn ended with an error · 2 bad usage or settings · 3 the server is
-unreachable, not OpenCode, or refuses the credentials.`,
+unreachable, not OpenCode, or refuses the credentials · 130 interrupted (Ctrl-C).`,
   );
 
 serverOptions(
