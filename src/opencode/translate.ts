@@ -54,6 +54,7 @@ export class TurnTranslator {
   /** A part first met in storage may have streamed deltas this client never saw: hold it. */
   private readingStorage = false;
   private userSeen = false;
+  private busyAnnounced = false;
   private idleSeen = false;
   private sessionErrorSeen = false;
   private readonly pendingAssistants = new Set<string>();
@@ -162,7 +163,10 @@ export class TurnTranslator {
         const status = obj(p, "status");
         const type = str(status, "type");
         if (type === "idle") this.onIdle();
-        else if (type === "retry") {
+        else if (type === "busy" && this.userSeen && !this.busyAnnounced) {
+          this.busyAnnounced = true;
+          out.push({ type: "status", content: "OpenCode is working on it…", metadata: { state: "busy" } });
+        } else if (type === "retry") {
           const attempt = Number(status?.attempt ?? 0);
           const next = typeof status?.next === "number" ? status.next : undefined;
           const message = str(status, "message") ?? "the model provider failed";

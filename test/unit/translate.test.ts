@@ -83,7 +83,7 @@ describe("translator on streams recorded from the real server", () => {
     assert.equal(ofType(out, "token_usage").length, 2);
     assert.deepEqual(
       out.map((e) => e.type).filter((t) => t !== "message"),
-      ["tool_use", "tool_result", "token_usage", "token_usage"],
+      ["status", "tool_use", "tool_result", "token_usage", "token_usage"],
     );
   });
 
