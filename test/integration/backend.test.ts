@@ -7,13 +7,13 @@ import { OpenCodeBackend, type OpenCodeBackendOptions } from "../../src/opencode
 import { OpenCodeClient } from "../../src/opencode/client.js";
 import { SqliteSessionStore } from "../../src/sessions/sqlite-store.js";
 import { MemorySessionStore } from "../../src/sessions/store.js";
-import { type FakeModel, startFakeModel } from "../support/fake-model.js";
+import { type ScriptedModel, startScriptedModel } from "../../src/demo/scripted-model.js";
 import { type OpenCodeServer, freePort, startOpenCode } from "../support/opencode-server.js";
 import { collect, lastOf, ofType, storedTurn, textOf } from "../support/run.js";
 import { type LocalServer, startHtmlServer, startSeedNdjsonServer } from "../support/seed-servers.js";
 import { type TcpProxy, isEventStream, startTcpProxy } from "../support/tcp-proxy.js";
 
-let model: FakeModel;
+let model: ScriptedModel;
 let server: OpenCodeServer;
 const backends: OpenCodeBackend[] = [];
 
@@ -24,7 +24,7 @@ function backend(options: Partial<OpenCodeBackendOptions> = {}): OpenCodeBackend
 }
 
 before(async () => {
-  model = await startFakeModel();
+  model = await startScriptedModel();
   server = await startOpenCode({ modelBaseURL: model.baseURL });
   console.log(`# opencode serve started in ${server.startupMs} ms`);
 });

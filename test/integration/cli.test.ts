@@ -5,17 +5,17 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { AgentEvent } from "../../src/agent/events.js";
 import { runCli } from "../support/cli.js";
-import { type FakeModel, startFakeModel } from "../support/fake-model.js";
+import { type ScriptedModel, startScriptedModel } from "../../src/demo/scripted-model.js";
 import { type OpenCodeServer, freePort, startOpenCode } from "../support/opencode-server.js";
 import { startHtmlServer } from "../support/seed-servers.js";
 
-let model: FakeModel;
+let model: ScriptedModel;
 let server: OpenCodeServer;
 let home: string;
 let env: Record<string, string>;
 
 before(async () => {
-  model = await startFakeModel();
+  model = await startScriptedModel();
   // This server asks before every bash command, so the CLI's permission handling is exercised.
   server = await startOpenCode({ modelBaseURL: model.baseURL, extraConfig: { permission: { bash: "ask" } } });
   home = mkdtempSync(join(tmpdir(), "pocketpaw-cli-"));

@@ -4,7 +4,7 @@
 
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { parseDirectives, startFakeModel, type FakeModel } from "../support/fake-model.js";
+import { parseDirectives, startScriptedModel, type ScriptedModel } from "../../src/demo/scripted-model.js";
 import { startOpenCode, withTimeout, type OpenCodeServer } from "../support/opencode-server.js";
 
 const HTTP_TIMEOUT_MS = 10_000;
@@ -249,9 +249,9 @@ test("parseDirectives: top-level directives, nesting, plain text", () => {
  * The returned object is filled in by the `before` hook.
  */
 function useServer(label: string, options: { password?: string; username?: string } = {}) {
-  const ctx = {} as { model: FakeModel; server: OpenCodeServer };
+  const ctx = {} as { model: ScriptedModel; server: OpenCodeServer };
   before(async () => {
-    ctx.model = await startFakeModel();
+    ctx.model = await startScriptedModel();
     ctx.server = await startOpenCode({ modelBaseURL: ctx.model.baseURL, ...options });
     console.log(`${label}: start-up ${ctx.server.startupMs.toFixed(0)} ms (pid ${ctx.server.pid}, ${ctx.server.url})`);
   });

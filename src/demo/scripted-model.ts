@@ -1,4 +1,5 @@
-// A scripted fake OpenAI-compatible model server for integration tests.
+// A scripted OpenAI-compatible model server on loopback: the model behind `pocketpaw demo` and
+// the integration tests, so both run offline against a real OpenCode server.
 //
 // OpenCode talks to it through `@ai-sdk/openai-compatible` (`POST /v1/chat/completions`,
 // `stream: true`). What it answers is scripted by directives written into the text of the last
@@ -70,7 +71,7 @@ export interface RecordedRequest {
   body: ChatRequestBody;
 }
 
-export interface FakeModel {
+export interface ScriptedModel {
   /** e.g. "http://127.0.0.1:PORT/v1", the provider's `baseURL`. */
   baseURL: string;
   /** Every `POST /v1/chat/completions` in arrival order. */
@@ -171,7 +172,7 @@ function intArg(d: Directive | undefined, fallback: number): number {
   return Number.isFinite(n) ? n : fallback;
 }
 
-export async function startFakeModel(): Promise<FakeModel> {
+export async function startScriptedModel(): Promise<ScriptedModel> {
   const requests: RecordedRequest[] = [];
   // [[flaky:N]]: how many requests each exact prompt text has had so far.
   const attempts = new Map<string, number>();
@@ -333,4 +334,27 @@ function readBody(req: IncomingMessage): Promise<string> {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * OpenCode configuration for a provider `fake` served by a scripted model at `baseURL`
+ * (`http://127.0.0.1:PORT/v1`), with two models, `fake-model` (the default) and `other-model`.
+ */
+export function scriptedProviderConfig(baseURL: string): Record<string, unknown> {
+  const limit = { context: 32_000, output: 4_096 };
+  return {
+    model: "fake/fake-model",
+    small_model: "fake/fake-model",
+    provider: {
+      fake: {
+        npm: "@ai-sdk/openai-compatible",
+        name: "Fake",
+        options: { baseURL, apiKey: "x" },
+        models: {
+          "fake-model": { name: "Fake", limit },
+          "other-model": { name: "Other fake", limit },
+        },
+      },
+    },
+  };
 }
