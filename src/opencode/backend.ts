@@ -144,7 +144,7 @@ export class OpenCodeBackend implements AgentBackend {
       const maxTurns = options.maxTurns ?? this.options.maxTurns ?? 0;
       const profile = await this.ensureServer();
       const scope = this.scope(key);
-      let record = await this.sessionFor(scope, message, modelText);
+      const record = await this.sessionFor(scope, message, modelText);
       if (record.fresh) yield status({ state: "session_created", sessionId: record.sessionId }, `New OpenCode session ${record.sessionId}.`);
       else if (record.replaced) yield status({ state: "session_replaced", sessionId: record.sessionId, previousSessionId: record.replaced }, `The server no longer knew session ${record.replaced}; continuing in a new session ${record.sessionId}.`);
       run.sessionId = record.sessionId;
@@ -160,7 +160,6 @@ export class OpenCodeBackend implements AgentBackend {
         ? this.followEvents(run, record, body, key, maxTurns, options.signal)
         : this.followNdjson(run, record, body, key, maxTurns, options.signal);
       for await (const event of turn) yield run.see(event);
-      record = { ...record, lastMessageId: run.lastMessageId };
       this.store.touch(scope, run.lastMessageId);
     } catch (error) {
       yield run.fail(...describeFailure(error));
@@ -410,7 +409,11 @@ class RunState {
   usage = emptyUsage();
 
   see(event: AgentEvent): AgentEvent {
-    if (event.type === "token_usage") this.usage = addUsage(this.usage, event.metadata);
+    if (event.type === "token_usage") {
+      this.usage = addUsage(this.usage, event.metadata);
+      // The newest message of the session: the next prompt's id must sort after it.
+      if (!event.metadata.subagent && event.metadata.messageId > this.lastMessageId) this.lastMessageId = event.metadata.messageId;
+    }
     return event;
   }
 
