@@ -18,7 +18,7 @@ function collect(dir) {
 }
 
 const roots = process.argv.slice(2);
-const files = (roots.length ? roots : ["test/unit", "test/integration"]).flatMap(collect);
+const files = (roots.length ? roots : ["test/unit", "test/integration", "test/web"]).flatMap(collect);
 const result = spawnSync(
   process.execPath,
   ["--import", "tsx", "--test", "--test-reporter=spec", "--test-concurrency=2", ...files],

@@ -9,4 +9,4 @@ export { OpenCodeBackend, type OpenCodeBackendOptions } from "./opencode/backend
 export { OpenCodeClient, type ClientOptions } from "./opencode/client.js";
 export * from "./opencode/errors.js";
 export { MemorySessionStore, type ConversationRecord, type SessionStore } from "./sessions/store.js";
-export { SqliteSessionStore } from "./sessions/sqlite-store.js";
+export { SqliteSessionStore, StoreError, type StoreProblem } from "./sessions/sqlite-store.js";

@@ -1,5 +1,5 @@
 import { OpenCodeBackend } from "../opencode/backend.js";
-import { OpenCodeError } from "../opencode/errors.js";
+import { OpenCodeError, UnsupportedVersionError } from "../opencode/errors.js";
 import { type CommonFlags, settingsFrom } from "./context.js";
 import { EXIT } from "./exit-codes.js";
 
@@ -17,12 +17,17 @@ export async function health(flags: CommonFlags & { json?: boolean }): Promise<n
   try {
     const profile = await backend.checkServer();
     const protocol = profile.protocol === "events" ? "event stream" : "NDJSON (seed protocol)";
-    if (flags.json) process.stdout.write(`${JSON.stringify({ url, healthy: true, version: profile.version, protocol: profile.protocol })}\n`);
-    else process.stdout.write(`${url}\nhealthy · OpenCode ${profile.version} · ${protocol}\n`);
+    const { support } = profile;
+    if (flags.json) {
+      const answer = { url, healthy: true, version: profile.version, supported: support.usable, support: support.status, summary: support.summary, protocol: profile.protocol, quirks: profile.quirks };
+      process.stdout.write(`${JSON.stringify(answer)}\n`);
+    } else process.stdout.write(`${url}\nhealthy · OpenCode ${profile.version} · ${protocol}\n${support.summary}\n`);
     return EXIT.ok;
   } catch (error) {
     if (!(error instanceof OpenCodeError)) throw error;
-    if (flags.json) process.stdout.write(`${JSON.stringify({ url, healthy: false, code: error.code, error: error.message })}\n`);
+    // A release too old to drive still answered: say which one it is.
+    const old = error instanceof UnsupportedVersionError ? { version: error.version, supported: false } : {};
+    if (flags.json) process.stdout.write(`${JSON.stringify({ url, healthy: false, ...old, code: error.code, error: error.message })}\n`);
     else process.stderr.write(`${url}\nunhealthy: ${error.message}\n`);
     return EXIT.server;
   } finally {

@@ -1,8 +1,50 @@
 import pc from "picocolors";
-import type { AgentEvent, PermissionReply } from "../agent/events.js";
+import type { Ora } from "ora";
+import type { AgentEvent, PermissionReply, ToolResultEvent, ToolUseEvent } from "../agent/events.js";
 
 export interface Output {
   write(text: string): unknown;
+}
+
+export type Colors = ReturnType<typeof pc.createColors>;
+
+export interface RendererOptions {
+  color: boolean;
+  /**
+   * The terminal (stderr) to draw spinners on. Given, the renderer is live: a spinner while the
+   * model works, each tool step one line with a spinner while it runs, replaced by its outcome.
+   * Without it every line is written once and stays (pipes, logs, tests).
+   */
+  spinnerStream?: NodeJS.WriteStream;
+  /** Reasoning folded into one dim line (the whole text kept in `lastThinking`); else shown whole, dimmed. */
+  foldThinking?: boolean;
+  /** Say how long each turn took (default true; not for transcripts, which render stored turns). */
+  showTime?: boolean;
+  /** Number the tool steps (`#3`) and keep their whole output for `toolOutput(3)`; hints name the chat's commands. */
+  numberTools?: boolean;
+}
+
+interface RunningTool {
+  n: number;
+  line: string;
+}
+
+/** Colours on stderr's terminal, unless NO_COLOR says otherwise (FORCE_COLOR forces them). */
+export function colorWanted(): boolean {
+  if (process.env.NO_COLOR) return false;
+  if (process.env.FORCE_COLOR) return true;
+  return Boolean(process.stderr.isTTY);
+}
+
+/** Colour functions for the terminal (no-ops when colours are off). */
+export function colorsFor(enabled = colorWanted()): Colors {
+  return pc.createColors(enabled);
+}
+
+/** The renderer, with `ora` loaded only when there is a terminal to spin on. */
+export async function createRenderer(out: Output, err: Output, options: RendererOptions): Promise<TerminalRenderer> {
+  const ora = options.spinnerStream ? (await import("ora")).default : undefined;
+  return new TerminalRenderer(out, err, options, ora);
 }
 
 /**
@@ -11,44 +53,75 @@ export interface Output {
  * `pocketpaw ask … > answer.txt` keeps just the answer.
  */
 export class TerminalRenderer {
+  readonly colors: Colors;
   private atLineStart = true;
-  private colors: ReturnType<typeof pc.createColors>;
+  private readonly spinner: Ora | undefined;
+  private readonly running = new Map<string, RunningTool>();
+  private readonly outputs: string[] = [];
+  private toolCount = 0;
+  private thinking = "";
+  private thinkingLive = false;
+  /** The model is working and nothing shows it yet. */
+  private waiting = false;
+  private startedAt: number | undefined;
+  /** The whole text of the last reasoning the model did. */
+  lastThinking = "";
 
   constructor(
     private readonly out: Output,
     private readonly err: Output,
-    color: boolean,
+    private readonly options: RendererOptions,
+    ora?: typeof import("ora").default,
   ) {
-    this.colors = pc.createColors(color);
+    this.colors = pc.createColors(options.color);
+    if (options.spinnerStream && ora) {
+      // stdin is ours (the chat reads Ctrl-C and permission answers from it): ora must not take it.
+      this.spinner = ora({ stream: options.spinnerStream, discardStdin: false, color: options.color ? "cyan" : false, isEnabled: true });
+    }
   }
 
   render(event: AgentEvent): void {
     const c = this.colors;
+    this.startedAt ??= Date.now();
     const who = "subagent" in event.metadata && event.metadata.subagent ? c.magenta("[subagent] ") : "";
     switch (event.type) {
       case "message":
+        if (!event.content) return;
+        this.waiting = false;
+        this.quietSpinner();
         this.out.write(event.content);
         this.atLineStart = event.content.endsWith("\n");
         return;
       case "thinking":
-        this.note(c.dim(c.italic(event.content)), false);
+        this.waiting = false;
+        if (this.options.foldThinking) {
+          this.thinking += event.content;
+          this.thinkingLive = true;
+          this.updateSpinner();
+        } else this.note(c.dim(c.italic(event.content)), false);
         return;
       case "thinking_done":
-        this.note("", true);
+        if (this.options.foldThinking) this.foldThinking();
+        else this.note("", true);
         return;
       case "tool_use":
-        this.note(`${who}${c.cyan("▸")} ${c.bold(event.metadata.name)} ${c.dim(event.content.slice(event.metadata.name.length + 1))}`);
+        this.waiting = false;
+        this.toolUse(event, who);
         return;
-      case "tool_result": {
-        const mark = event.metadata.isError ? c.red("✗") : c.green("✓");
-        this.note(`${who}  ${mark} ${event.metadata.name}${summarize(event.content) ? c.dim(`: ${summarize(event.content)}`) : ""}`);
+      case "tool_result":
+        this.toolResult(event, who);
         return;
-      }
       case "permission_request":
         this.note(`${who}${c.yellow("?")} ${event.content}`);
         return;
       case "status":
-        if (event.metadata.state === "session_created" || event.metadata.state === "busy") return;
+        if (event.metadata.state === "busy") {
+          this.waiting = true;
+          this.updateSpinner();
+          return;
+        }
+        // A new session is no news, and the front end that stops a turn has said so already.
+        if (event.metadata.state === "session_created" || event.metadata.state === "stopping") return;
         this.note(c.dim(`… ${event.content}`));
         return;
       case "token_usage":
@@ -57,17 +130,23 @@ export class TerminalRenderer {
         this.note(`${who}${c.red("error:")} ${event.content}`);
         return;
       case "done": {
+        this.waiting = false;
+        if (this.thinking) this.foldThinking();
+        this.running.clear();
+        this.quietSpinner();
+        if (!this.atLineStart) {
+          this.out.write("\n");
+          this.atLineStart = true;
+        }
         const u = event.metadata.usage;
         const parts = [`${u.input} in`, `${u.output} out`];
         if (u.reasoning) parts.push(`${u.reasoning} reasoning`);
         if (u.cacheRead || u.cacheWrite) parts.push(`cache ${u.cacheRead}/${u.cacheWrite}`);
         const cost = u.cost ? ` · $${u.cost.toFixed(4)}` : "";
+        const took = this.startedAt !== undefined && this.options.showTime !== false ? ` · ${((Date.now() - this.startedAt) / 1000).toFixed(1)} s` : "";
         const stopped = event.metadata.stopped ? " · stopped" : "";
-        if (!this.atLineStart) {
-          this.out.write("\n");
-          this.atLineStart = true;
-        }
-        if (event.metadata.turns > 0) this.note(c.dim(`tokens ${parts.join(", ")}${cost}${stopped}`));
+        this.startedAt = undefined;
+        if (event.metadata.turns > 0) this.note(c.dim(`tokens ${parts.join(", ")}${cost}${took}${stopped}`));
         return;
       }
       default: {
@@ -81,22 +160,124 @@ export class TerminalRenderer {
     const c = this.colors;
     const word = reply === "reject" ? c.red("rejected") : c.green(reply === "always" ? "allowed always" : "allowed once");
     this.note(`  ${word} ${c.dim(`(${how})`)}`);
+    this.updateSpinner();
   }
 
   /** A line on stderr, starting on a fresh line even while the reply's text is mid-line. */
-  private note(text: string, newline = true): void {
+  line(text: string): void {
+    this.note(text);
+  }
+
+  /** Stops any spinner, e.g. before a question is asked on the terminal. */
+  pause(): void {
+    this.quietSpinner();
+  }
+
+  /** The whole output of tool step `n` (1-based) of this renderer's life, or the last one. */
+  toolOutput(n?: number): { n: number; output: string } | undefined {
+    const index = n === undefined ? this.outputs.length - 1 : n - 1;
+    const output = this.outputs[index];
+    return output === undefined ? undefined : { n: index + 1, output };
+  }
+
+  private toolUse(event: ToolUseEvent, who: string): void {
+    const c = this.colors;
+    const n = ++this.toolCount;
+    const input = event.content.slice(event.metadata.name.length + 1);
+    if (this.spinner) {
+      const line = `${who}${c.bold(event.metadata.name)} ${c.dim(clip(input, this.width(0.45)))}`;
+      this.running.set(event.metadata.callId, { n, line });
+      this.updateSpinner();
+    } else {
+      this.running.set(event.metadata.callId, { n, line: "" });
+      this.note(`${who}${c.cyan("▸")} ${c.bold(event.metadata.name)} ${c.dim(input)}`);
+    }
+  }
+
+  private toolResult(event: ToolResultEvent, who: string): void {
+    const c = this.colors;
+    const tool = this.running.get(event.metadata.callId);
+    this.running.delete(event.metadata.callId);
+    const n = tool?.n ?? ++this.toolCount;
+    if (this.options.numberTools) this.outputs[n - 1] = event.content;
+    const mark = event.metadata.isError ? c.red("✗") : c.green("✓");
+    const ref = this.options.numberTools ? c.dim(`  #${n}`) : "";
+    const summary = summarize(event.content);
+    if (this.spinner) {
+      const head = tool?.line || `${who}${c.bold(event.metadata.name)}`;
+      this.quietSpinner();
+      this.note(`${mark} ${head}${summary ? c.dim(` → ${clip(summary, this.width(0.4))}`) : ""}${ref}`);
+      if (this.running.size === 0) this.waiting = true; // the model reads the result next
+      this.updateSpinner();
+    } else {
+      this.note(`${who}  ${mark} ${event.metadata.name}${summary ? c.dim(`: ${summary}`) : ""}${ref}`);
+    }
+  }
+
+  private foldThinking(): void {
+    const c = this.colors;
+    const text = this.thinking.trim();
+    this.thinking = "";
+    this.thinkingLive = false;
+    this.quietSpinner();
+    if (!text) return;
+    this.lastThinking = text;
+    const words = text.split(/\s+/).length;
+    const hint = this.options.numberTools ? ", /thinking shows it" : "";
+    this.note(c.dim(c.italic(`thought: ${clip(text.replace(/\s+/g, " "), this.width(0.6))} (${words} word${words === 1 ? "" : "s"}${hint})`)));
+    this.updateSpinner();
+  }
+
+  /** Shows the spinner with what is going on now, or stops it when nothing is. */
+  private updateSpinner(): void {
+    const spinner = this.spinner;
+    if (!spinner) return;
+    const c = this.colors;
+    let text: string;
+    if (this.running.size > 0) text = [...this.running.values()].map((t) => t.line).join("\n");
+    else if (this.thinkingLive) text = c.dim(c.italic(`thinking… ${tail(this.thinking.replace(/\s+/g, " "), this.width(0.6))}`));
+    else if (this.waiting) text = c.dim("working…");
+    else return this.quietSpinner();
+    this.newLineIfMidText();
+    spinner.text = text;
+    if (!spinner.isSpinning) spinner.start();
+  }
+
+  private quietSpinner(): void {
+    if (this.spinner?.isSpinning) this.spinner.stop();
+  }
+
+  private newLineIfMidText(): void {
     if (!this.atLineStart) {
       this.out.write("\n");
       this.atLineStart = true;
     }
+  }
+
+  private note(text: string, newline = true): void {
+    this.newLineIfMidText();
     this.err.write(newline ? `${text}\n` : text);
+  }
+
+  /** A share of the terminal's width, for clipping one-line summaries. */
+  private width(share: number): number {
+    const columns = this.options.spinnerStream?.columns || 100;
+    return Math.max(20, Math.floor(columns * share));
   }
 }
 
 /** The first line of a tool's output, shortened: the whole output is in the event. */
-function summarize(output: string): string {
+export function summarize(output: string): string {
   const lines = output.split("\n").filter((l) => l.trim());
   const first = (lines[0] ?? "").trim();
   const more = lines.length > 1 ? ` (+${lines.length - 1} lines)` : "";
-  return `${first.length > 100 ? `${first.slice(0, 100)}…` : first}${more}`;
+  return `${clip(first, 100)}${more}`;
+}
+
+export function clip(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+function tail(text: string, max: number): string {
+  return text.length > max ? `…${text.slice(-(max - 1))}` : text;
 }

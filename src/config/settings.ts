@@ -58,6 +58,15 @@ function isHttpUrl(value: string): boolean {
 
 const httpUrl = trimmedText.refine(isHttpUrl).transform((url) => url.replace(/\/+$/, ""));
 const modelChoice = trimmedText.refine((value) => value === "" || parseModel(value) !== undefined);
+const SWITCH_WORDS: Record<string, boolean> = { "1": true, true: true, yes: true, on: true, "0": false, false: false, no: false, off: false, "": false };
+/** On or off: a JSON boolean in config.json, or 1/0, true/false, yes/no, on/off anywhere. */
+const onOff = z
+  .union([z.boolean(), scalar])
+  .transform((v) => (typeof v === "boolean" ? v : SWITCH_WORDS[String(v).trim().toLowerCase()]))
+  .pipe(z.boolean());
+/** A host name or IP address to listen on (IPv6 bare or in brackets), nothing else. */
+const listenHost = trimmedText.pipe(z.string().regex(/^(?:[A-Za-z0-9.-]+|\[?[0-9A-Fa-f:.]+\]?)$/)).transform((h) => h.replace(/^\[(.*)\]$/, "$1"));
+const tcpPort = wholeNumber(1).pipe(z.number().max(65535));
 
 // ---------------------------------------------------------------------------------------------
 // The table: the one place each setting is described. The `config` command and `--help` are
@@ -171,6 +180,50 @@ export const SETTINGS = [
     expected: "a whole number of milliseconds > 0",
     secret: false,
     schema: wholeNumber(1),
+  }),
+  setting({
+    name: "opencodeSpawn",
+    flag: "--spawn",
+    env: "POCKETPAW_OPENCODE_SPAWN",
+    configKey: "opencode_spawn",
+    default: false,
+    description: "When the base URL is on this machine and nothing answers, start `opencode serve` there (your own OpenCode config and keys) and stop it on exit.",
+    expected: "1 or 0 (also true/false, yes/no, on/off)",
+    secret: false,
+    schema: onOff,
+  }),
+  setting({
+    name: "dashboardHost",
+    flag: "--host",
+    env: "POCKETPAW_DASHBOARD_HOST",
+    configKey: "dashboard_host",
+    default: "127.0.0.1",
+    description: "Address `pocketpaw serve` listens on; anything but loopback needs POCKETPAW_DASHBOARD_TOKEN.",
+    expected: "a host name or IP address, e.g. 127.0.0.1 or 0.0.0.0",
+    secret: false,
+    schema: listenHost,
+  }),
+  setting({
+    name: "dashboardPort",
+    flag: "--port",
+    env: "POCKETPAW_DASHBOARD_PORT",
+    configKey: "dashboard_port",
+    default: 8888,
+    description: "TCP port of `pocketpaw serve` (the web dashboard and HTTP API).",
+    expected: "a port number from 1 to 65535",
+    secret: false,
+    schema: tcpPort,
+  }),
+  setting({
+    name: "dashboardToken",
+    flag: "--dashboard-token",
+    env: "POCKETPAW_DASHBOARD_TOKEN",
+    configKey: "dashboard_token",
+    default: "",
+    description: "Access token of the dashboard and HTTP API; required when listening beyond loopback.",
+    expected: "text of at least 16 characters, or empty for none",
+    secret: true,
+    schema: trimmedText.pipe(z.string().refine((t) => t === "" || t.length >= 16)),
   }),
 ] as const;
 

@@ -12,10 +12,11 @@ import { parseModel } from "../config/settings.js";
 import { type ConversationRecord, type ConversationScope, MemorySessionStore, type SessionStore } from "../sessions/store.js";
 import { AsyncQueue } from "../util/async-queue.js";
 import { OpenCodeClient } from "./client.js";
-import { ApiError, NotOpenCodeError, OpenCodeError } from "./errors.js";
+import { ApiError, NotOpenCodeError, OpenCodeError, TimeoutError, UnreachableError, UnsupportedVersionError } from "./errors.js";
 import { EventHub, type EventHubOptions, type HubSignal } from "./event-hub.js";
 import { newMessageId } from "./message-id.js";
 import { readNdjsonLines } from "./ndjson.js";
+import { NO_HEALTH_ROUTE, NO_HEALTH_ROUTE_VERSION, type ServerProfile, isOpenCodeApiDoc, profileFor } from "./server-profile.js";
 import { TurnTranslator, messageEvents } from "./translate.js";
 import type { OcEvent, OcMessage, OcPermissionRule, OcPromptBody } from "./wire.js";
 
@@ -42,14 +43,6 @@ export interface OpenCodeBackendOptions {
   fetch?: typeof fetch;
 }
 
-/** How the server streams a turn: the real server's event stream, or the seed's NDJSON answer. */
-type Protocol = "events" | "ndjson";
-
-interface ServerProfile {
-  protocol: Protocol;
-  version: string;
-}
-
 interface ActiveRun {
   status: RunStatus;
   stop(): void;
@@ -58,6 +51,11 @@ interface ActiveRun {
 type Item = HubSignal | { kind: "tick" } | { kind: "stop" };
 
 const TICK_MS = 100;
+/** After a prompt call lost in transit: how often, and how far apart, storage is read for the prompt. */
+const PROMPT_LOOKS = 4;
+const PROMPT_LOOK_MS = 250;
+/** How long a stopped run waits after idle for the server's final updates before it reads storage. */
+const STOP_SETTLE_MS = 200;
 
 /**
  * The OpenCode backend: one OpenCode session per conversation, prompts sent with
@@ -87,21 +85,32 @@ export class OpenCodeBackend implements AgentBackend {
     return BACKENDS.opencode;
   }
 
-  /** The server's health and version, checked now. */
+  /**
+   * The server's health and version, checked now: what it is (server-profile.ts). A release too
+   * old to drive is refused here, with the advice to upgrade, before any session is created.
+   */
   async checkServer(): Promise<ServerProfile> {
+    let profile: ServerProfile;
     try {
       const health = await this.client.health();
       if (typeof health?.version !== "string") throw new NotOpenCodeError(this.client.displayUrl, "GET /global/health did not answer with a version");
-      this.profile = { protocol: "events", version: health.version };
+      profile = profileFor(health.version, "events");
     } catch (error) {
-      if (!(error instanceof NotOpenCodeError || (error instanceof ApiError && error.isNotFound))) throw error;
+      // A missing route answers 404, the web UI (HTML), or (1.0-1.2) a 500 `UnknownError`.
+      const missing = error instanceof NotOpenCodeError || (error instanceof ApiError && (error.isNotFound || error.errorName === "UnknownError"));
+      if (!missing) throw error;
+      // OpenCode before 1.1 has no /global/health, but its OpenAPI document gives it away.
+      const doc = await this.client.apiDoc().catch(() => undefined);
+      if (isOpenCodeApiDoc(doc)) throw new UnsupportedVersionError(this.client.displayUrl, NO_HEALTH_ROUTE_VERSION, NO_HEALTH_ROUTE);
       // The seed documents the health check as `GET /` and the turn as an NDJSON stream: a
       // server that answers JSON there (and has no /global/health) speaks that protocol.
       const root = await this.client.rootHealth().catch(() => undefined);
       if (!root || typeof root !== "object" || Array.isArray(root)) throw error;
-      this.profile = { protocol: "ndjson", version: typeof root.version === "string" ? root.version : "unknown" };
+      profile = profileFor(typeof root.version === "string" ? root.version : "unknown", "ndjson");
     }
-    return this.profile;
+    if (!profile.support.usable) throw new UnsupportedVersionError(this.client.displayUrl, profile.version, profile.support.summary);
+    this.profile = profile;
+    return profile;
   }
 
   /** The health check before a request; an open event stream counts as fresh. */
@@ -169,7 +178,36 @@ export class OpenCodeBackend implements AgentBackend {
     yield run.done();
   }
 
-  private scope(key: string): ConversationScope {
+  /**
+   * `prompt_async`, once. A call lost in transit (refused, reset, timed out) may or may not have
+   * reached the server, and sending it blindly again could run the prompt twice; the prompt's
+   * own message id tells, from storage (given a moment: the server may answer before it
+   * stores). Not there: sent once more. There: the run follows it as usual.
+   */
+  private async sendPrompt(sessionId: string, body: OcPromptBody): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.client.promptAsync(sessionId, body);
+      } catch (error) {
+        if (!(error instanceof UnreachableError || error instanceof TimeoutError)) throw error;
+        let answered = false;
+        for (let look = 0; look < PROMPT_LOOKS; look++) {
+          await new Promise((resolve) => setTimeout(resolve, PROMPT_LOOK_MS));
+          const stored = await this.client.messages(sessionId).catch(() => undefined);
+          answered ||= stored !== undefined;
+          if (stored?.some((m) => m.info.id === body.messageID)) return;
+        }
+        if (!answered) throw error; // the server itself is gone: said as it is
+        if (attempt === 2) {
+          const why = error instanceof UnreachableError ? error.detail : "no answer in time";
+          throw new OpenCodeError("unreachable", `The prompt did not get through to the OpenCode server at ${this.client.displayUrl} (twice: ${why}), though the server is up and its event stream works. Something between pocketpaw and the server (a proxy, a firewall) may be dropping requests; try again.`, { cause: error });
+        }
+      }
+    }
+  }
+
+  /** Where the conversation `key` is kept in the store: its key on this server and directory. */
+  scope(key: string): ConversationScope {
     return { key, serverUrl: this.client.displayUrl, directory: this.client.directory ?? "" };
   }
 
@@ -216,6 +254,8 @@ export class OpenCodeBackend implements AgentBackend {
     const ticker = setInterval(() => inbox.push({ kind: "tick" }), TICK_MS);
     const stop = () => inbox.push({ kind: "stop" });
     signal?.addEventListener("abort", stop, { once: true });
+    // A signal aborted while the session was being looked up fires no event any more.
+    if (signal?.aborted) stop();
     const timeoutMs = this.client.timeoutMs;
     const reconnectTimeoutMs = this.options.reconnectTimeoutMs ?? 60_000;
     try {
@@ -233,7 +273,7 @@ export class OpenCodeBackend implements AgentBackend {
       run.lastMessageId = userMessageId;
       const translator = new TurnTranslator({ sessionId, userMessageId });
       this.active.set(key, { status: { sessionKey: key, sessionId, startedAt: Date.now(), turns: 0 }, stop });
-      await this.client.promptAsync(sessionId, body(userMessageId));
+      await this.sendPrompt(sessionId, body(userMessageId));
 
       // 3. Follow the turn until the translator says it is complete.
       let downSince: number | undefined;
@@ -245,10 +285,10 @@ export class OpenCodeBackend implements AgentBackend {
         if (why === "stop") run.stopped = true;
         await this.client.abort(sessionId).catch(() => {});
       };
-      const resync = async function* (this: OpenCodeBackend): AsyncGenerator<AgentEvent> {
+      const resync = async function* (this: OpenCodeBackend, settled = false): AsyncGenerator<AgentEvent> {
         const [messages, statuses] = await Promise.all([this.client.messages(sessionId), this.client.sessionStatus()]);
         const busy = (statuses?.[sessionId]?.type ?? "idle") !== "idle";
-        yield* translator.resync(messages, busy);
+        yield* translator.resync(messages, busy, settled);
       }.bind(this);
 
       while (!translator.complete) {
@@ -293,10 +333,12 @@ export class OpenCodeBackend implements AgentBackend {
             // send idle before the final message update, and events lost in the stream).
             if (translator.idleButIncomplete) {
               idleSince ??= now;
-              if (now - idleSince > (this.options.settleMs ?? 1_000)) {
+              // After an abort the server's last updates follow idle within a few ms.
+              const settleMs = Math.min(this.options.settleMs ?? 1_000, translator.stopRequested ? STOP_SETTLE_MS : Infinity);
+              if (now - idleSince > settleMs) {
                 idleSince = now;
                 try {
-                  yield* resync();
+                  yield* resync(true);
                 } catch {
                   // Retried on the next settle period.
                 }
@@ -348,6 +390,7 @@ export class OpenCodeBackend implements AgentBackend {
     };
     const onAbort = () => stop("stop");
     signal?.addEventListener("abort", onAbort, { once: true });
+    if (signal?.aborted) onAbort();
     this.active.set(key, { status: { sessionKey: key, sessionId, startedAt: Date.now(), turns: 0 }, stop: onAbort });
     try {
       const response = await this.client.promptStream(sessionId, body(userMessageId), reading.signal);
@@ -436,7 +479,8 @@ function status(metadata: Extract<AgentEvent, { type: "status" }>["metadata"], c
   return { type: "status", content, metadata };
 }
 
-function titleFor(message: string): string {
+/** A conversation's title from its first message. */
+export function titleFor(message: string): string {
   const line = message.replace(/\s+/g, " ").trim();
   return line.length > 60 ? `${line.slice(0, 59)}…` : line || "pocketpaw conversation";
 }

@@ -12,6 +12,7 @@ import type {
   OcMessage,
   OcPermissionRule,
   OcPromptBody,
+  OcProviders,
   OcSession,
 } from "./wire.js";
 
@@ -86,6 +87,11 @@ export class OpenCodeClient {
     return this.request<Partial<OcHealth>>("GET", "/", { what: "the health check (GET /)", expect: "json", signal });
   }
 
+  /** `GET /doc`, the OpenAPI document: only to recognise releases too old for /global/health. */
+  apiDoc(signal?: AbortSignal): Promise<unknown> {
+    return this.request<unknown>("GET", "/doc", { what: "the API description", expect: "json", signal });
+  }
+
   createSession(body: { title: string; permission?: OcPermissionRule[]; parentID?: string }): Promise<OcSession> {
     return this.request<OcSession>("POST", "/session", { what: "creating a session", body, expect: "json" });
   }
@@ -128,6 +134,29 @@ export class OpenCodeClient {
   /** Map of session id → status for the sessions that are not idle. */
   sessionStatus(signal?: AbortSignal): Promise<Record<string, { type: string }>> {
     return this.request("GET", "/session/status", { what: "reading session status", expect: "json", signal });
+  }
+
+  /** `GET /config/providers`: the configured providers with their models, and the default model per provider. */
+  providers(signal?: AbortSignal): Promise<OcProviders> {
+    return this.request<OcProviders>("GET", "/config/providers", { what: "reading the providers", expect: "json", signal });
+  }
+
+  /** `GET /config`: the server's effective configuration; `model` is its default model ("provider/model"), when set. */
+  config(signal?: AbortSignal): Promise<{ model?: string; [key: string]: unknown }> {
+    return this.request("GET", "/config", { what: "reading the configuration", expect: "json", signal });
+  }
+
+  /** `GET /path`: the folders the server works with; `directory` is the project directory a request gets. */
+  paths(signal?: AbortSignal): Promise<{ directory?: string; worktree?: string; home?: string }> {
+    return this.request("GET", "/path", { what: "reading the server's paths", expect: "json", signal });
+  }
+
+  /**
+   * `GET /file?path=`: the entries of a folder of the project directory. The server answers an
+   * error (500 on 1.18) when the project directory itself does not exist: the way to check it.
+   */
+  listFiles(path: string, signal?: AbortSignal): Promise<Array<{ name: string; type?: string }>> {
+    return this.request("GET", "/file", { what: "listing the project directory", expect: "json", query: { path }, signal });
   }
 
   abort(id: string): Promise<boolean> {

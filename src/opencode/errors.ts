@@ -18,7 +18,8 @@ export class OpenCodeError extends Error {
 export class UnreachableError extends OpenCodeError {
   constructor(
     readonly url: string,
-    detail: string,
+    /** What went wrong, e.g. "connection refused". */
+    readonly detail: string,
     options?: { cause?: unknown },
   ) {
     super(
@@ -61,7 +62,12 @@ export class TimeoutError extends OpenCodeError {
 }
 
 export class UnsupportedVersionError extends OpenCodeError {
-  constructor(url: string, version: string, detail: string) {
+  constructor(
+    url: string,
+    /** As the server reported it, or a description ("older than 1.1") when it has no health route. */
+    readonly version: string,
+    detail: string,
+  ) {
     super("unsupported_version", `The OpenCode server at ${url} is version ${version}: ${detail}`);
   }
 }

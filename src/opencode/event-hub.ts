@@ -1,6 +1,6 @@
 import type { OpenCodeClient } from "./client.js";
 import { AuthError, NotOpenCodeError, OpenCodeError } from "./errors.js";
-import { readSseData } from "./sse.js";
+import { SseDecoder } from "./sse.js";
 import { type OcEvent, eventSessionId, obj, str } from "./wire.js";
 
 /**
@@ -172,29 +172,15 @@ export class EventHub {
     try {
       const response = await this.client.events(controller.signal);
       if (!response.body) throw new NotOpenCodeError(this.client.displayUrl, "GET /event answered without a body");
-      const body = response.body as unknown as AsyncIterable<Uint8Array>;
-      async function* alive(): AsyncGenerator<Uint8Array> {
-        for await (const chunk of body) {
-          lastData = Date.now();
-          yield chunk;
-        }
+      // Each chunk's events are handled synchronously, in one go: a burst of OpenCode events
+      // arrives hundreds to a chunk, and a promise round trip per event (an async generator
+      // yielding each) cost a good part of the hub's time (see SseDecoder).
+      const decoder = new SseDecoder();
+      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+        lastData = Date.now();
+        for (const data of decoder.push(chunk)) this.receive(data, onConnected);
       }
-      for await (const data of readSseData(alive())) {
-        let event: OcEvent;
-        try {
-          event = JSON.parse(data) as OcEvent;
-        } catch {
-          this.malformedFrames++;
-          continue;
-        }
-        if (typeof event?.type !== "string") {
-          this.malformedFrames++;
-          continue;
-        }
-        event.properties ??= {};
-        if (event.type === "server.connected") onConnected();
-        else this.route(event);
-      }
+      for (const data of decoder.end()) this.receive(data, onConnected);
     } catch (error) {
       if (controller.signal.aborted && controller.signal.reason instanceof StalledStreamError) throw controller.signal.reason;
       throw error;
@@ -202,6 +188,24 @@ export class EventHub {
       clearInterval(watchdog);
       controller.abort();
     }
+  }
+
+  /** One frame's data: parsed, then routed; a malformed frame is counted and passed by. */
+  private receive(data: string, onConnected: () => void): void {
+    let event: OcEvent;
+    try {
+      event = JSON.parse(data) as OcEvent;
+    } catch {
+      this.malformedFrames++;
+      return;
+    }
+    if (typeof event?.type !== "string") {
+      this.malformedFrames++;
+      return;
+    }
+    event.properties ??= {};
+    if (event.type === "server.connected") onConnected();
+    else this.route(event);
   }
 
   private route(event: OcEvent): void {
@@ -215,6 +219,9 @@ export class EventHub {
     if (!sessionId) return;
     const set = this.listeners.get(this.roots.get(sessionId) ?? sessionId);
     if (!set) return;
-    for (const listener of [...set]) listener({ kind: "event", event });
+    // No copy of the set per event (this runs for every delta): iterating a Set is well defined
+    // while a listener unsubscribes itself, and one added now simply sees this event too.
+    const signal: HubSignal = { kind: "event", event };
+    for (const listener of set) listener(signal);
   }
 }

@@ -26,6 +26,11 @@ export interface ManagedServerOptions {
    * Otherwise the server runs with the user's own configuration and keys, in `cwd`.
    */
   isolated?: boolean;
+  /**
+   * With `isolated`: this folder instead of a fresh temp one, created if missing and kept at
+   * stop, so a server started again on it finds the sessions of the one before.
+   */
+  root?: string;
   /** The server's working directory (its default project) when not isolated. */
   cwd?: string;
   /** Sets OPENCODE_SERVER_PASSWORD: every route then needs HTTP Basic auth. */
@@ -154,6 +159,9 @@ function serverEnv(root: string | undefined, opts: ManagedServerOptions): NodeJS
       ...OFFLINE_SWITCHES,
     });
   }
+  // No external plugins. The environment variable, not the `--pure` flag: releases before the
+  // flag existed (1.2.6 has none) reject unknown flags and exit, and ignore unknown variables.
+  env.OPENCODE_PURE = "1";
   if (opts.config) env.OPENCODE_CONFIG_CONTENT = JSON.stringify(opts.config);
   if (opts.password !== undefined) env.OPENCODE_SERVER_PASSWORD = opts.password;
   if (opts.username !== undefined) env.OPENCODE_SERVER_USERNAME = opts.username;
@@ -185,7 +193,9 @@ export async function startManagedServer(opts: ManagedServerOptions = {}): Promi
 async function launch(opts: ManagedServerOptions): Promise<ManagedServer> {
   const binary = opts.binary ?? findBinary();
   if (!binary) throw new NoBinaryError();
-  const root = opts.isolated ? await mkdtemp(join(tmpdir(), "pocketpaw-opencode-")) : undefined;
+  const root = opts.isolated ? (opts.root ?? (await mkdtemp(join(tmpdir(), "pocketpaw-opencode-")))) : undefined;
+  /** A temp folder of our own, removed at stop (a root given by the caller is kept). */
+  const ownRoot = opts.root ? undefined : root;
   if (root) {
     for (const dir of ["home", "config", "data", "cache", "state", "project"]) {
       await mkdir(join(root, dir), { recursive: true });
@@ -197,14 +207,14 @@ async function launch(opts: ManagedServerOptions): Promise<ManagedServer> {
   const startedAt = performance.now();
   // detached: the server gets its own process group, so stop() also reaches whatever it spawned
   // (bash tool commands, subprocesses) by signalling the group.
-  const child = spawn(binary, ["--pure", "serve", "--port", String(port), "--hostname", hostname], {
+  const child = spawn(binary, ["serve", "--port", String(port), "--hostname", hostname], {
     cwd: projectDir,
     env: serverEnv(root, opts),
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
   });
   installExitHooks();
-  running.set(child, root);
+  running.set(child, ownRoot);
   const exited = new Promise<void>((resolve) => {
     child.once("exit", () => resolve());
     // A binary that can't be spawned has no pid and may never emit 'exit'.
@@ -234,7 +244,7 @@ async function launch(opts: ManagedServerOptions): Promise<ManagedServer> {
       killGroup(child, "SIGKILL");
       await exited;
       await waitGroupGone(child);
-      if (root) await rm(root, { recursive: true, force: true });
+      if (ownRoot) await rm(ownRoot, { recursive: true, force: true });
       running.delete(child);
     })();
     return stopping;

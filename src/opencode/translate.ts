@@ -110,9 +110,10 @@ export class TurnTranslator {
   /**
    * Catch up from storage (`GET /session/{id}/message`) after a gap in the stream. Stored text
    * of a part still streaming is empty, so it adds nothing until the part has ended; then only
-   * the suffix not yet delivered is emitted. `busy` is whether the server still runs the session.
+   * the suffix not yet delivered is emitted. `busy` is whether the server still runs the session;
+   * `settled`, that it has been idle for a while already (the backend's settle period).
    */
-  resync(messages: OcMessage[], busy: boolean): AgentEvent[] {
+  resync(messages: OcMessage[], busy: boolean, settled = false): AgentEvent[] {
     const out: AgentEvent[] = [];
     this.readingStorage = true;
     try {
@@ -120,7 +121,26 @@ export class TurnTranslator {
     } finally {
       this.readingStorage = false;
     }
-    if (!busy && this.userSeen) this.idleSeen = true;
+    if (!busy && this.userSeen) {
+      this.idleSeen = true;
+      // A stopped (or long idle) run is over: an abort that lands just as a new step begins can
+      // leave that assistant message open for good, with no error and no completion, in the
+      // stream and in storage alike (1.14.34, see server-profile.ts).
+      if (this.stopRequested || settled) {
+        // Not stopped, yet idle for a while with an answer neither finished nor failed: the
+        // server dropped the turn (killed and restarted mid-turn, say: storage keeps the open
+        // message and nothing will finish it). Say so rather than end as if all were well.
+        if (!this.stopRequested && this.pendingAssistants.size > 0) {
+          this.failed = true;
+          out.push({
+            type: "error",
+            content: "OpenCode stopped working on this turn without finishing it (was the server restarted?): the answer may be cut short. Ask again to continue.",
+            metadata: { code: "session" },
+          });
+        }
+        this.pendingAssistants.clear();
+      }
+    }
     return out;
   }
 
@@ -143,10 +163,11 @@ export class TurnTranslator {
         return;
       }
       case "message.part.delta": {
-        const messageId = str(p, "messageID");
-        const partId = str(p, "partID");
-        const delta = str(p, "delta");
-        if (!messageId || !partId || delta === undefined || (str(p, "field") ?? "text") !== "text") return;
+        // Nearly every event of a turn: its fields are read directly, not through `str` (whose
+        // lookup by a variable key stood out in the translator's profile, bench/).
+        const { messageID: messageId, partID: partId, delta, field } = p as Record<string, unknown>;
+        if (typeof messageId !== "string" || !messageId || typeof partId !== "string" || !partId || typeof delta !== "string") return;
+        if (typeof field === "string" && field !== "text") return;
         const message = this.messages.get(messageId);
         if (!message) return this.wait(this.waitingForMessage, messageId, event);
         if (!message.ours) return;

@@ -99,6 +99,12 @@ export interface OcPromptBody {
   tools?: Record<string, boolean>;
 }
 
+/** `GET /config/providers`; `default` maps a provider id to its default model id. */
+export interface OcProviders {
+  providers: Array<{ id: string; name?: string; models?: Record<string, { id?: string; name?: string }> }>;
+  default?: Record<string, string>;
+}
+
 export interface OcPermissionRule {
   permission: string;
   pattern: string;
@@ -121,5 +127,8 @@ export function obj(o: unknown, key: string): Record<string, unknown> | undefine
 /** The session an event concerns, wherever this event type keeps it. */
 export function eventSessionId(event: OcEvent): string | undefined {
   const p = event.properties;
-  return str(p, "sessionID") ?? str(obj(p, "info"), "sessionID") ?? str(obj(p, "part"), "sessionID");
+  // Read directly first: this runs for every event, and most carry `sessionID` at the top.
+  const direct = p?.sessionID;
+  if (typeof direct === "string") return direct;
+  return str(obj(p, "info"), "sessionID") ?? str(obj(p, "part"), "sessionID");
 }

@@ -1,9 +1,11 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { AgentEvent } from "../../src/agent/events.js";
+import { OpenCodeClient } from "../../src/opencode/client.js";
+import { ApiError } from "../../src/opencode/errors.js";
 import { runCli } from "../support/cli.js";
 import { type ScriptedModel, startScriptedModel } from "../../src/demo/scripted-model.js";
 import { type OpenCodeServer, freePort, startOpenCode } from "../support/opencode-server.js";
@@ -145,12 +147,216 @@ describe("pocketpaw health", () => {
   test("prints the URL, the version and health", async () => {
     const r = await runCli(["health"], env);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, new RegExp(`^${server.url.replace(/[.]/g, "\\.")}\nhealthy · OpenCode 1\\.18\\.33 · event stream\n$`));
+    assert.match(r.stdout, new RegExp(`^${server.url.replace(/[.]/g, "\\.")}\nhealthy · OpenCode 1\\.18\\.33 · event stream\nsupported: OpenCode 1\\.18\\.33 is tested with pocketpaw\\.\n$`));
   });
 
   test("--help describes the command", async () => {
     const r = await runCli(["ask", "--help"], env);
     assert.equal(r.code, 0);
     assert.match(r.stdout, /--approve <reply>/);
+  });
+});
+
+/** The NDJSON of `ask --json`: the done event's session id. */
+const sessionOf = (stdout: string) => {
+  const done = events(stdout).find((e) => e.type === "done");
+  return done?.type === "done" ? done.metadata.sessionId : undefined;
+};
+
+describe("pocketpaw sessions", () => {
+  test("lists remembered conversations newest first, with title and age; --json too", async () => {
+    const home = mkdtempSync(join(tmpdir(), "pocketpaw-sessions-"));
+    try {
+      const here = { ...env, POCKETPAW_HOME: home };
+      assert.equal((await runCli(["ask", "--session", "s:older", "[[reply:first]] about the roof"], here)).code, 0);
+      assert.equal((await runCli(["ask", "--session", "s:newer", "[[reply:second]] about the garden"], here)).code, 0);
+      const list = await runCli(["sessions", "--json"], here);
+      assert.equal(list.code, 0, list.stderr);
+      const records = JSON.parse(list.stdout) as Array<{ key: string; title: string; sessionId: string; serverUrl: string }>;
+      assert.deepEqual(records.map((r) => r.key), ["s:newer", "s:older"]);
+      assert.equal(records[0]?.title, "[[reply:second]] about the garden");
+      assert.equal(records[0]?.serverUrl, server.url);
+      const text = await runCli(["sessions"], here);
+      assert.match(text.stdout, /KEY +TITLE +LAST USED +MODEL\n +s:newer +\[\[reply:second\]\] about the garden +just now +default\n +s:older /);
+      // Another server's conversations are listed only with --all.
+      const elsewhere = await runCli(["sessions", "--json"], { ...here, POCKETPAW_OPENCODE_BASE_URL: "http://127.0.0.1:9" });
+      assert.deepEqual(JSON.parse(elsewhere.stdout), []);
+      const all = await runCli(["sessions", "list", "--all", "--json", "--url", "http://127.0.0.1:9"], here);
+      assert.equal((JSON.parse(all.stdout) as unknown[]).length, 2);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+
+  test("show prints the transcript the server stored: prompts, replies, tools, usage", async () => {
+    assert.equal((await runCli(["ask", "--session", "s:show", "[[reply:the first answer]]"], env)).code, 0);
+    assert.equal((await runCli(["ask", "--approve", "once", "--session", "s:show", "[[bash:echo from the tool]]"], env)).code, 0);
+    const r = await runCli(["sessions", "show", "s:show"], env);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^s:show "\[\[reply:the first answer\]\]" · session ses\w+ · started just now/);
+    assert.match(r.stdout, /you › \[\[reply:the first answer\]\]\nthe first answer\ntokens 10 in, 5 out\n/);
+    assert.match(r.stdout, /you › \[\[bash:echo from the tool\]\]\n▸ bash echo from the tool\n  ✓ bash: from the tool\nTool result received: from the tool\ntokens 20 in, 10 out\n/);
+    const json = await runCli(["sessions", "show", "s:show", "--json"], env);
+    const shown = JSON.parse(json.stdout) as { conversation: { key: string }; messages: unknown[] };
+    assert.equal(shown.conversation.key, "s:show");
+    assert.equal(shown.messages.length, 5); // two prompts; the tool turn took two steps
+  });
+
+  test("show and forget of an unknown key: exit 2, saying how to list them", async () => {
+    const r = await runCli(["sessions", "show", "s:never"], env);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /No conversation "s:never" is remembered for http:\/\/127\.0\.0\.1:\d+; `pocketpaw sessions` lists them\./);
+    assert.equal((await runCli(["sessions", "forget", "s:never"], env)).code, 2);
+  });
+
+  test("forget drops the conversation here; --delete-remote deletes the server's session too", async () => {
+    const kept = sessionOf((await runCli(["ask", "--json", "--session", "s:forget-kept", "[[reply:x]]"], env)).stdout);
+    const gone = sessionOf((await runCli(["ask", "--json", "--session", "s:forget-gone", "[[reply:y]]"], env)).stdout);
+    assert.ok(kept && gone);
+    const one = await runCli(["sessions", "forget", "s:forget-kept"], env);
+    assert.equal(one.code, 0, one.stderr);
+    assert.match(one.stderr, /Forgot s:forget-kept \("\[\[reply:x\]\]"\); its session ses\w+ stays on the server \(--delete-remote deletes it\)\./);
+    const two = await runCli(["sessions", "forget", "--delete-remote", "s:forget-gone"], env);
+    assert.equal(two.code, 0, two.stderr);
+    assert.match(two.stderr, /Deleted session ses\w+ on the server\.\nForgot s:forget-gone/);
+    const keys = (JSON.parse((await runCli(["sessions", "--json"], env)).stdout) as Array<{ key: string }>).map((r) => r.key);
+    assert.ok(!keys.includes("s:forget-kept") && !keys.includes("s:forget-gone"));
+    const client = new OpenCodeClient({ baseUrl: server.url });
+    assert.equal((await client.getSession(kept)).id, kept);
+    await assert.rejects(client.getSession(gone), (error: unknown) => error instanceof ApiError && error.isNotFound);
+    // The next turn in the forgotten conversation starts afresh.
+    assert.notEqual(sessionOf((await runCli(["ask", "--json", "--session", "s:forget-kept", "[[reply:z]]"], env)).stdout), kept);
+  });
+
+  test("a damaged store: exit 2 with a message that says what to do, and the file is left as it was", async () => {
+    const home = mkdtempSync(join(tmpdir(), "pocketpaw-damaged-"));
+    try {
+      const file = join(home, "pocketpaw.db");
+      writeFileSync(file, "not a database\n".repeat(100));
+      const before = readFileSync(file);
+      const r = await runCli(["ask", "hi"], { ...env, POCKETPAW_HOME: home });
+      assert.equal(r.code, 2);
+      assert.match(r.stderr, /The conversation store .*pocketpaw\.db is damaged or is not a pocketpaw store .* left it untouched: move it aside/);
+      assert.deepEqual(readFileSync(file), before);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("pocketpaw backends and config", () => {
+  test("backends: the six backends with badges, status, key and availability; --json too", async () => {
+    const r = await runCli(["backends"], env);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /Claude Agent SDK +claude_agent_sdk +Production +\[streaming\] \[tools\] \[multi_turn\] \[custom_system_prompt\] \[mcp\] +ANTHROPIC_API_KEY +Ollama +no: /);
+    assert.match(r.stdout, /OpenCode +opencode +Beta +\[streaming\] \[tools\] \[multi_turn\] \[custom_system_prompt\] +none +no +yes\n/);
+    const json = JSON.parse((await runCli(["backends", "--json"], env)).stdout) as Array<{ name: string; available: boolean }>;
+    assert.equal(json.length, 6);
+    assert.deepEqual(json.filter((b) => b.available).map((b) => b.name), ["opencode"]);
+  });
+
+  test("config: every setting with its source; the password masked", async () => {
+    const here = { ...env, POCKETPAW_OPENCODE_PASSWORD: "hunter2-secret", POCKETPAW_OPENCODE_SPAWN: "yes" };
+    const r = await runCli(["config", "--max-turns", "3"], here);
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(!r.stdout.includes("hunter2"), "the password is never shown");
+    assert.match(r.stdout, /opencode_password +\*\*\* +env +POCKETPAW_OPENCODE_PASSWORD/);
+    assert.match(r.stdout, /opencode_max_turns +3 +flag/);
+    assert.match(r.stdout, /opencode_base_url +http:\/\/127\.0\.0\.1:\d+ +env/);
+    assert.match(r.stdout, /opencode_spawn +true +env/);
+    assert.match(r.stdout, /opencode_model +"" +default/);
+    const json = await runCli(["config", "--json"], here);
+    assert.ok(!json.stdout.includes("hunter2"));
+    const parsed = JSON.parse(json.stdout) as { settings: Array<{ setting: string; value: unknown; source: string; secret: boolean }> };
+    const password = parsed.settings.find((s) => s.setting === "opencode_password");
+    assert.deepEqual([password?.value, password?.source, password?.secret], ["***", "env", true]);
+  });
+
+  test("a bad POCKETPAW_OPENCODE_SPAWN: exit 2 naming it", async () => {
+    const r = await runCli(["config"], { ...env, POCKETPAW_OPENCODE_SPAWN: "maybe" });
+    assert.equal(r.code, 2);
+    assert.equal(r.stderr, "pocketpaw: POCKETPAW_OPENCODE_SPAWN=maybe (from the environment) is not valid: expected 1 or 0 (also true/false, yes/no, on/off)\n");
+  });
+});
+
+describe("pocketpaw doctor", () => {
+  const line = (stdout: string, name: string) => stdout.split("\n").find((l) => l.slice(2).startsWith(name)) ?? "";
+
+  test("a working setup: every check passes, exit 0", async () => {
+    const r = await runCli(["doctor"], env);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    for (const name of ["settings", "URL", "server answers", "OpenCode", "credentials", "model", "directory", "event stream", "store"]) {
+      assert.match(line(r.stdout, name), /^✓ /, `${name}: ${r.stdout}`);
+    }
+    assert.match(line(r.stdout, "OpenCode"), /1\.18\.33 · supported: OpenCode 1\.18\.33 is tested with pocketpaw\./);
+    assert.match(line(r.stdout, "model"), /fake\/fake-model \(the server's default\) exists on the server/);
+    assert.match(r.stdout, /\nReady\.\n$/);
+    const json = JSON.parse((await runCli(["doctor", "--json"], env)).stdout) as { ok: boolean; checks: Array<{ name: string; status: string }> };
+    assert.equal(json.ok, true);
+    assert.equal(json.checks.length, 9);
+  });
+
+  test("nothing answers: exit 3, what to do (start one, or --spawn), and the rest skipped", async () => {
+    const port = await freePort();
+    const r = await runCli(["doctor", "--url", `http://127.0.0.1:${port}`], env);
+    assert.equal(r.code, 3);
+    assert.match(line(r.stdout, "server answers"), /^✗ .*Cannot reach the OpenCode server/);
+    assert.match(r.stdout, new RegExp(`→ Start a server: \`opencode serve --port ${port}\`, or let pocketpaw start one with --spawn`));
+    assert.match(line(r.stdout, "model"), /^- .*skipped: no server answers/);
+    assert.match(line(r.stdout, "store"), /^✓ /);
+  });
+
+  test("a model the server does not have, and a directory it does not have: exit 1, naming what it has", async () => {
+    const r = await runCli(["doctor", "--model", "fake/nope", "--directory", "/no/such/folder"], env);
+    assert.equal(r.code, 1, r.stdout);
+    assert.match(line(r.stdout, "model"), /^✗ .*fake\/nope \(POCKETPAW_OPENCODE_MODEL, from flag\) is not a model of this server/);
+    assert.match(r.stdout, /→ fake has fake\/fake-model, fake\/other-model\./);
+    assert.match(line(r.stdout, "directory"), /^✗ .*\/no\/such\/folder does not exist on the server's machine/);
+    const relative = await runCli(["doctor", "--directory", "some/folder"], env);
+    assert.match(line(relative.stdout, "directory"), /^✗ .*"some\/folder" is a relative path/);
+    const existing = await runCli(["doctor", "--model", "fake/other-model", "--directory", tmpdir()], env);
+    assert.equal(existing.code, 0, existing.stdout);
+  });
+
+  test("not an OpenCode server: exit 3", async () => {
+    const html = await startHtmlServer();
+    try {
+      const r = await runCli(["doctor", "--url", html.url], env);
+      assert.equal(r.code, 3);
+      assert.match(line(r.stdout, "server answers"), /^✓ /);
+      assert.match(line(r.stdout, "OpenCode"), /^✗ .*does not look like an OpenCode server/);
+    } finally {
+      await html.close();
+    }
+  });
+
+  test("invalid settings: the first check fails, exit 2", async () => {
+    const r = await runCli(["doctor"], { ...env, POCKETPAW_OPENCODE_BASE_URL: "localhost:4096" });
+    assert.equal(r.code, 2);
+    assert.match(line(r.stdout, "URL"), /^✗ .*POCKETPAW_OPENCODE_BASE_URL=localhost:4096 \(from the environment\) is not valid/);
+  });
+
+  describe("against a server with a password", () => {
+    let guarded: OpenCodeServer;
+    before(async () => {
+      guarded = await startOpenCode({ modelBaseURL: model.baseURL, password: "open-sesame" });
+    });
+    after(async () => {
+      await guarded?.stop();
+    });
+
+    test("wrong or missing credentials: exit 3, saying which settings to set; right ones pass", async () => {
+      const here = { ...env, POCKETPAW_OPENCODE_BASE_URL: guarded.url };
+      const missing = await runCli(["doctor"], here);
+      assert.equal(missing.code, 3);
+      assert.match(line(missing.stdout, "credentials"), /^✗ .*needs a password \(HTTP 401\)/);
+      assert.match(missing.stdout, /→ Set POCKETPAW_OPENCODE_PASSWORD/);
+      const wrong = await runCli(["doctor"], { ...here, POCKETPAW_OPENCODE_PASSWORD: "guess" });
+      assert.match(line(wrong.stdout, "credentials"), /^✗ .*refused the credentials/);
+      assert.ok(!wrong.stdout.includes("guess"), "the password is never shown");
+      const right = await runCli(["doctor"], { ...here, POCKETPAW_OPENCODE_PASSWORD: "open-sesame" });
+      assert.equal(right.code, 0, right.stdout);
+      assert.match(line(right.stdout, "credentials"), /^✓ credentials +accepted \(user opencode\)/);
+    });
   });
 });

@@ -14,6 +14,10 @@ export interface StartOpenCodeOptions {
   binary?: string;
   /** Merged over the generated config: objects key by key, anything else replaced. */
   extraConfig?: Record<string, unknown>;
+  /** Default: a free port. */
+  port?: number;
+  /** The server's folders (its sessions live there), kept at stop; default: a temp folder removed at stop. */
+  root?: string;
 }
 
 export type OpenCodeServer = ManagedServer;
@@ -26,6 +30,8 @@ export function startOpenCode(opts: StartOpenCodeOptions): Promise<OpenCodeServe
     ...(opts.binary ? { binary: opts.binary } : {}),
     ...(opts.password !== undefined ? { password: opts.password } : {}),
     ...(opts.username !== undefined ? { username: opts.username } : {}),
+    ...(opts.port !== undefined ? { port: opts.port } : {}),
+    ...(opts.root !== undefined ? { root: opts.root } : {}),
   });
 }
 

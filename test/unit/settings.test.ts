@@ -70,6 +70,10 @@ const DEFAULTS: Settings = {
   opencodePassword: "",
   opencodeDirectory: "",
   opencodeTimeoutMs: 30000,
+  opencodeSpawn: false,
+  dashboardHost: "127.0.0.1",
+  dashboardPort: 8888,
+  dashboardToken: "",
 };
 
 describe("SETTINGS table", () => {
@@ -90,7 +94,7 @@ describe("SETTINGS table", () => {
     assert.equal(new Set(SETTINGS.map((s) => s.flag)).size, SETTINGS.length, "flags are unique");
     assert.deepEqual(
       SETTINGS.filter((s) => s.secret).map((s) => s.name),
-      ["opencodePassword"],
+      ["opencodePassword", "dashboardToken"],
     );
   });
 });
@@ -114,9 +118,14 @@ describe("loadSettings: sources", () => {
     opencodePassword: ["p1", "p2", "p3", "p4"],
     opencodeDirectory: ["/d1", "/d2", "/d3", "/d4"],
     opencodeTimeoutMs: ["1001", "1002", "1003", 1004],
+    opencodeSpawn: ["1", "true", "yes", 1],
+    dashboardHost: ["flag-host", "10.0.0.2", "::1", "config.example"],
+    dashboardPort: ["8001", "8002", "8003", 8004],
+    dashboardToken: ["flag-token-0123456789", "env-token-0123456789", "dotenv-token-012345", "config-token-012345"],
   };
+  // Every sample of an on/off setting says "on" (spelled differently), so the value is `true`.
   const expected = (value: string | number, name: SettingName) =>
-    typeof DEFAULTS[name] === "number" ? Number(value) : String(value);
+    typeof DEFAULTS[name] === "number" ? Number(value) : typeof DEFAULTS[name] === "boolean" ? true : String(value);
 
   for (const spec of SETTINGS) {
     test(`${spec.name}: flag > env > .env > config file > default`, () => {
@@ -166,6 +175,10 @@ describe("loadSettings: sources", () => {
       opencodePassword: "default",
       opencodeDirectory: "default",
       opencodeTimeoutMs: "default",
+      opencodeSpawn: "default",
+      dashboardHost: "default",
+      dashboardPort: "default",
+      dashboardToken: "default",
     });
   });
 

@@ -170,3 +170,47 @@ describe("translator across a gap in the stream", () => {
     });
   }
 });
+
+describe("a step left open by the server (1.14.34: an abort landing as a step begins)", () => {
+  const sessionID = "ses_1";
+  const user: OcMessageInfo = { id: "msg_1", sessionID, role: "user" };
+  const done: OcMessageInfo = { id: "msg_2", sessionID, role: "assistant", parentID: "msg_1", time: { created: 1, completed: 2 }, finish: "tool-calls" };
+  const open: OcMessageInfo = { id: "msg_3", sessionID, role: "assistant", parentID: "msg_1", time: { created: 3 } };
+  const stream: OcEvent[] = [
+    ...[user, done, open].map((info) => ({ type: "message.updated", properties: { sessionID, info } })),
+    { type: "session.status", properties: { sessionID, status: { type: "idle" } } },
+    { type: "session.idle", properties: { sessionID } },
+  ];
+  const storage: OcMessage[] = [user, done, open].map((info) => ({ info, parts: [] }));
+
+  function afterIdle(setup?: (t: TurnTranslator) => void): TurnTranslator {
+    const t = new TurnTranslator({ sessionId: sessionID, userMessageId: "msg_1" });
+    setup?.(t);
+    for (const e of stream) t.handle(e);
+    assert.ok(t.idleButIncomplete);
+    return t;
+  }
+
+  test("a resync right after idle does not end a run nobody stopped", () => {
+    const t = afterIdle();
+    t.resync(storage, false);
+    assert.equal(t.complete, false);
+  });
+
+  test("a stopped run ends once storage and status say idle", () => {
+    const t = afterIdle((t) => {
+      t.stopRequested = true;
+    });
+    t.resync(storage, false);
+    assert.equal(t.complete, true);
+  });
+
+  test("a run idle for the settle period ends, unless the server says it is busy", () => {
+    const busy = afterIdle();
+    busy.resync(storage, true, true);
+    assert.equal(busy.complete, false);
+    const idle = afterIdle();
+    idle.resync(storage, false, true);
+    assert.equal(idle.complete, true);
+  });
+});

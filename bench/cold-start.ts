@@ -1,0 +1,76 @@
+// Benchmark 5: CLI cold start. The CLI is compiled as it ships (tsc, into a temp folder beside a
+// copy of package.json), then `pocketpaw --version` and `pocketpaw backends` are timed against
+// `node -e 0`, interleaved, from spawn to exit.
+
+import { spawn, spawnSync } from "node:child_process";
+import { copyFileSync, existsSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type Section, type Target, fixed, median, target } from "./report.js";
+
+const REPO = fileURLToPath(new URL("../", import.meta.url));
+
+export interface ColdStartOptions {
+  runs: number;
+}
+
+export const COLD_START_DEFAULTS: ColdStartOptions = { runs: 20 };
+
+function timeRun(args: string[]): Promise<{ ms: number; code: number | null }> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(process.execPath, args, { stdio: "ignore", env: { PATH: process.env.PATH ?? "", HOME: tmpdir() } });
+    const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+    child.once("error", reject);
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      resolve({ ms: performance.now() - started, code });
+    });
+  });
+}
+
+export async function coldStart(options: ColdStartOptions = COLD_START_DEFAULTS): Promise<Section> {
+  const root = mkdtempSync(join(tmpdir(), "pocketpaw-bench-cli-"));
+  try {
+    // dist/cli/main.js reads ../../package.json, and resolves packages from node_modules.
+    copyFileSync(join(REPO, "package.json"), join(root, "package.json"));
+    symlinkSync(join(REPO, "node_modules"), join(root, "node_modules"), "dir");
+    const tsc = spawnSync(process.execPath, [join(REPO, "node_modules/typescript/bin/tsc"), "-p", join(REPO, "tsconfig.build.json"), "--outDir", join(root, "dist")], { encoding: "utf8", timeout: 180_000 });
+    const main = join(root, "dist/cli/main.js");
+    if (!existsSync(main)) throw new Error(`the build produced no ${main}:\n${tsc.stdout}${tsc.stderr}`);
+    const commands: Array<[string, string[]]> = [
+      ["node -e 0", ["-e", "0"]],
+      ["pocketpaw --version", [main, "--version"]],
+      ["pocketpaw backends", [main, "backends"]],
+    ];
+    const times = new Map<string, number[]>();
+    const failed = new Set<string>();
+    for (let i = 0; i <= options.runs; i++) {
+      for (const [name, args] of commands) {
+        const { ms, code } = await timeRun(args);
+        if (code !== 0) failed.add(name);
+        if (i > 0) times.set(name, [...(times.get(name) ?? []), ms]); // the first round warms the disk cache
+      }
+    }
+    const base = median(times.get("node -e 0") ?? []);
+    const table = [["command", "median (ms)", "min (ms)", "vs node -e 0"]];
+    const targets: Target[] = [];
+    const notes: string[] = [];
+    for (const [name] of commands) {
+      const t = times.get(name) ?? [];
+      if (failed.has(name)) {
+        table.push([name, "n/a", "n/a", "n/a"]);
+        notes.push(`\`${name}\` did not exit 0 (not in this build?): not measured`);
+        continue;
+      }
+      table.push([name, fixed(median(t), 1), fixed(Math.min(...t), 1), fixed(median(t) / base)]);
+      if (name !== "node -e 0") targets.push(target(`${name} / node -e 0`, median(t) / base, "<=", 2));
+    }
+    if (tsc.status !== 0) notes.push("the build reported type errors (it still emitted the CLI)");
+    notes.push(`${options.runs} runs each, interleaved, spawn to exit, compiled JavaScript (dist), not tsx`);
+    return { title: "5. CLI cold start", table, targets, notes };
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}

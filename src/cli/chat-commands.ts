@@ -1,0 +1,174 @@
+import { parseModel } from "../config/settings.js";
+import type { OpenCodeBackend } from "../opencode/backend.js";
+import { OpenCodeError } from "../opencode/errors.js";
+import type { SessionStore } from "../sessions/store.js";
+import { conversationLines, nextConversationKey } from "./conversations.js";
+import { ago, columns } from "./format.js";
+import type { TerminalRenderer } from "./render.js";
+
+/** What the chat is on: the conversation and the model its next turns use ("" = the server's choice). */
+export interface ChatState {
+  key: string;
+  model: string;
+}
+
+export interface ChatContext {
+  state: ChatState;
+  backend: OpenCodeBackend;
+  store: SessionStore;
+  renderer: TerminalRenderer;
+  /** A line for the person (stderr: stdout carries only replies). */
+  say(text: string): void;
+}
+
+interface Command {
+  name: string;
+  args: string;
+  help: string;
+  run(ctx: ChatContext, arg: string): Promise<"exit" | void> | "exit" | void;
+}
+
+const COMMANDS: Command[] = [
+  {
+    name: "new",
+    args: "[KEY]",
+    help: "start a new conversation (KEY defaults to the next cli:N)",
+    run(ctx, arg) {
+      const key = arg || nextConversationKey(ctx.store.list(filterOf(ctx)));
+      if (ctx.store.get(ctx.backend.scope(key))) return say(ctx, `${key} already exists: /switch ${key} continues it.`);
+      ctx.state.key = key;
+      say(ctx, `New conversation ${ctx.renderer.colors.cyan(key)}: it starts with your next message.`);
+    },
+  },
+  {
+    name: "sessions",
+    args: "",
+    help: "list the conversations remembered for this server and directory",
+    run(ctx) {
+      const records = ctx.store.list(filterOf(ctx));
+      if (records.length === 0) return say(ctx, "No conversations yet: the first message starts one.");
+      for (const line of conversationLines(records, ctx.renderer.colors, { current: ctx.state.key })) say(ctx, line);
+    },
+  },
+  {
+    name: "switch",
+    args: "KEY",
+    help: "continue conversation KEY (as listed by /sessions; `2` means cli:2)",
+    run(ctx, arg) {
+      if (!arg) return say(ctx, "Which one? /switch KEY; /sessions lists them.");
+      const known = new Set(ctx.store.list(filterOf(ctx)).map((r) => r.key));
+      const key = !known.has(arg) && known.has(`cli:${arg}`) ? `cli:${arg}` : arg;
+      ctx.state.key = key;
+      const record = ctx.store.get(ctx.backend.scope(key));
+      const c = ctx.renderer.colors;
+      if (record) say(ctx, `Switched to ${c.cyan(key)}: "${record.title}" (last used ${ago(record.lastUsedAt)}).`);
+      else say(ctx, `${c.cyan(key)} is a new conversation: it starts with your next message.`);
+    },
+  },
+  {
+    name: "model",
+    args: "[PROVIDER/MODEL|default]",
+    help: "show or change the model of the next turns",
+    async run(ctx, arg) {
+      const c = ctx.renderer.colors;
+      if (!arg) return say(ctx, `Model: ${ctx.state.model || "the server's default"}. /model PROVIDER/MODEL changes it.`);
+      if (arg === "default") {
+        ctx.state.model = "";
+        return say(ctx, "Model: the server's default from now on.");
+      }
+      const ref = parseModel(arg);
+      if (!ref) return say(ctx, `"${arg}" is not a model: expected provider/model, e.g. anthropic/claude-sonnet-4.`);
+      try {
+        const { providers } = await ctx.backend.client.providers();
+        const provider = providers.find((p) => p.id === ref.providerID);
+        if (!provider) return say(ctx, `The server has no provider "${ref.providerID}"; it has ${providers.map((p) => p.id).join(", ") || "none"}.`);
+        const models = Object.keys(provider.models ?? {});
+        if (!models.includes(ref.modelID)) {
+          return say(ctx, `Provider ${ref.providerID} has no model "${ref.modelID}"; it has ${models.slice(0, 12).join(", ")}${models.length > 12 ? ", …" : ""}.`);
+        }
+      } catch (error) {
+        if (!(error instanceof OpenCodeError)) throw error;
+        say(ctx, c.dim(`(Could not check the model on the server: ${error.message})`));
+      }
+      ctx.state.model = arg;
+      const record = ctx.store.get(ctx.backend.scope(ctx.state.key));
+      if (record) ctx.store.put({ ...record, model: arg });
+      say(ctx, `Model: ${c.bold(arg)} from the next turn on.`);
+    },
+  },
+  {
+    name: "stop",
+    args: "",
+    help: "stop whatever the server still runs in this conversation (e.g. left by another client)",
+    async run(ctx) {
+      const record = ctx.store.get(ctx.backend.scope(ctx.state.key));
+      if (!record) return say(ctx, "Nothing to stop: this conversation has no OpenCode session yet.");
+      try {
+        const statuses = await ctx.backend.client.sessionStatus();
+        if ((statuses[record.sessionId]?.type ?? "idle") === "idle") return say(ctx, `Nothing is running in ${ctx.state.key} (session ${record.sessionId}).`);
+        await ctx.backend.client.abort(record.sessionId);
+        say(ctx, `Stopped the run of ${ctx.state.key} on the server (session ${record.sessionId}).`);
+      } catch (error) {
+        if (!(error instanceof OpenCodeError)) throw error;
+        say(ctx, `Could not stop it: ${error.message}`);
+      }
+    },
+  },
+  {
+    name: "output",
+    args: "[N]",
+    help: "the whole output of tool step #N (default: the last one)",
+    run(ctx, arg) {
+      const n = arg ? Number(arg.replace(/^#/, "")) : undefined;
+      if (n !== undefined && !(Number.isInteger(n) && n > 0)) return say(ctx, `/output takes a tool step's number, e.g. /output 2.`);
+      const found = ctx.renderer.toolOutput(n);
+      if (!found) return say(ctx, n === undefined ? "No tool has run in this chat yet." : `There is no tool step #${n}.`);
+      say(ctx, ctx.renderer.colors.dim(`── output of #${found.n} ──`));
+      say(ctx, found.output.replace(/\n$/, ""));
+    },
+  },
+  {
+    name: "thinking",
+    args: "",
+    help: "the whole text of the model's last reasoning",
+    run(ctx) {
+      say(ctx, ctx.renderer.lastThinking ? ctx.renderer.colors.dim(ctx.renderer.lastThinking) : "The model has not shown any reasoning in this chat yet.");
+    },
+  },
+  {
+    name: "help",
+    args: "",
+    help: "this list",
+    run(ctx) {
+      const c = ctx.renderer.colors;
+      const rows = COMMANDS.map((command) => [`/${command.name}${command.args ? ` ${command.args}` : ""}`, command.help]);
+      for (const line of columns(rows, (text, _row, column) => (column === 0 ? c.bold(text) : c.dim(text)))) say(ctx, `  ${line}`);
+      say(ctx, c.dim("  Ctrl-C stops a turn (twice: quits at once); on an empty prompt, Ctrl-C or Ctrl-D leaves."));
+      say(ctx, c.dim("  A message that starts with / is sent as is when written with two: //etc/hosts → /etc/hosts."));
+    },
+  },
+  { name: "exit", args: "", help: "leave the chat (also /quit)", run: () => "exit" },
+];
+
+/** A line starting with "/" (but not "//", which is a message): the command, run. */
+export async function runChatCommand(ctx: ChatContext, line: string): Promise<"exit" | void> {
+  const [word = "", ...rest] = line.slice(1).trim().split(/\s+/);
+  const name = word.toLowerCase() === "quit" ? "exit" : word.toLowerCase();
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) return say(ctx, `Unknown command /${word}: /help lists them.`);
+  return command.run(ctx, rest.join(" "));
+}
+
+/** Whether a typed line is a command; "//…" is a message starting with "/". */
+export function isChatCommand(line: string): boolean {
+  return line.startsWith("/") && !line.startsWith("//");
+}
+
+function say(ctx: ChatContext, text: string): void {
+  ctx.say(text);
+}
+
+function filterOf(ctx: ChatContext) {
+  const { serverUrl, directory } = ctx.backend.scope("");
+  return { serverUrl, directory };
+}

@@ -1,0 +1,109 @@
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
+import { type Interface, createInterface } from "node:readline";
+
+/** Where the chat's messages come from: the person at a terminal, or lines on a pipe. */
+export interface LineReader {
+  /** The next line; undefined at the end (Ctrl-D, Ctrl-C on an empty line, end of input). */
+  read(prompt: string): Promise<string | undefined>;
+  close(): void;
+}
+
+const HISTORY_SIZE = 1000;
+
+/**
+ * Lines typed at a terminal, with node:readline's editing (arrows, Ctrl-A/E/W/U, …) and a history
+ * that Up/Down walk through and that persists in a file, as people expect from a REPL. A fresh
+ * readline per prompt: between prompts the terminal belongs to the running turn (TurnKeys).
+ */
+export class TerminalLineReader implements LineReader {
+  private history: string[];
+
+  constructor(
+    private readonly input: NodeJS.ReadStream,
+    private readonly output: NodeJS.WriteStream,
+    private readonly historyFile?: string,
+  ) {
+    this.history = historyFile ? loadHistory(historyFile) : [];
+  }
+
+  read(prompt: string): Promise<string | undefined> {
+    return new Promise((resolve) => {
+      const rl: Interface = createInterface({
+        input: this.input,
+        output: this.output,
+        terminal: true,
+        prompt,
+        history: this.history,
+        historySize: HISTORY_SIZE,
+        removeHistoryDuplicates: true,
+        tabSize: 2,
+      });
+      let settled = false;
+      const finish = (line: string | undefined) => {
+        if (settled) return;
+        settled = true;
+        rl.close();
+        resolve(line);
+      };
+      rl.on("history", (history: string[]) => {
+        this.history = history;
+        if (this.historyFile) saveHistory(this.historyFile, history);
+      });
+      rl.on("line", (line) => finish(line));
+      // Ctrl-C clears a line being typed, and on an empty line ends the chat (like a shell's exit).
+      rl.on("SIGINT", () => {
+        if (rl.line.length > 0) {
+          rl.write(null, { ctrl: true, name: "e" });
+          rl.write(null, { ctrl: true, name: "u" });
+        } else {
+          this.output.write("\n");
+          finish(undefined);
+        }
+      });
+      rl.on("close", () => finish(undefined));
+      rl.prompt();
+    });
+  }
+
+  close(): void {}
+}
+
+/** Lines on a pipe or from a file, one message each, read as they come. */
+export class PipeLineReader implements LineReader {
+  private readonly rl: Interface;
+  private readonly lines: AsyncIterator<string>;
+
+  constructor(input: NodeJS.ReadableStream) {
+    this.rl = createInterface({ input, terminal: false, crlfDelay: Infinity });
+    this.lines = this.rl[Symbol.asyncIterator]();
+  }
+
+  async read(): Promise<string | undefined> {
+    const next = await this.lines.next();
+    return next.done ? undefined : next.value;
+  }
+
+  close(): void {
+    this.rl.close();
+  }
+}
+
+/** The file holds one entry per line, oldest first (like a shell's); readline wants newest first. */
+function loadHistory(file: string): string[] {
+  try {
+    return readFileSync(file, "utf8").split("\n").filter(Boolean).reverse().slice(0, HISTORY_SIZE);
+  } catch {
+    return [];
+  }
+}
+
+function saveHistory(file: string, history: string[]): void {
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+    // Only the person's own eyes: messages can hold anything.
+    writeFileSync(file, `${[...history].reverse().join("\n")}\n`, { mode: 0o600 });
+  } catch {
+    // A history that can't be saved is no reason to stop chatting.
+  }
+}

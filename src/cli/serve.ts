@@ -1,0 +1,64 @@
+import { createRequire } from "node:module";
+import { OpenCodeBackend } from "../opencode/backend.js";
+import { OpenCodeError } from "../opencode/errors.js";
+import { UnsafeListenError } from "../web/security.js";
+import { ListenError, startDashboard } from "../web/server.js";
+import { type CommonFlags, CliError, backendFrom, settingsFrom, storeFrom } from "./context.js";
+import { EXIT } from "./exit-codes.js";
+
+const { version } = createRequire(import.meta.url)("../../package.json") as { version: string };
+
+/** The line tests and scripts wait for before they connect. */
+export const READY_PREFIX = "pocketpaw dashboard listening on ";
+
+/** `pocketpaw serve`: the web dashboard and the HTTP API, until Ctrl-C or SIGTERM. */
+export async function serve(flags: CommonFlags): Promise<number> {
+  const settings = settingsFrom(flags);
+  const { values } = settings;
+  const store = storeFrom(settings);
+  const backend = backendFrom(settings, store);
+  if (!(backend instanceof OpenCodeBackend)) {
+    await backend.close();
+    throw new CliError(`The dashboard drives the OpenCode backend; set POCKETPAW_AGENT_BACKEND=opencode.`, EXIT.usage);
+  }
+  let dashboard: Awaited<ReturnType<typeof startDashboard>>;
+  try {
+    dashboard = await startDashboard({
+      backend,
+      store,
+      host: values.dashboardHost,
+      port: values.dashboardPort,
+      token: values.dashboardToken,
+      version,
+      model: values.opencodeModel,
+    });
+  } catch (error) {
+    await backend.close();
+    if (error instanceof UnsafeListenError || error instanceof ListenError) throw new CliError(error.message, EXIT.usage);
+    throw error;
+  }
+
+  process.stdout.write(`${READY_PREFIX}${dashboard.url}${values.dashboardToken ? "  (open it once as /?token=<POCKETPAW_DASHBOARD_TOKEN>)" : ""}\n`);
+  // Not a reason to stop: the page shows the server's health, and the server may come up later.
+  try {
+    const profile = await backend.checkServer();
+    process.stdout.write(`OpenCode ${profile.version} at ${backend.client.displayUrl}\n`);
+  } catch (error) {
+    if (!(error instanceof OpenCodeError)) throw error;
+    process.stderr.write(`Warning: ${error.message}\n`);
+  }
+
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      process.stdout.write("Stopping: running turns are stopped on the OpenCode server…\n");
+      resolve();
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+  });
+  await dashboard.close();
+  await backend.close();
+  return EXIT.ok;
+}

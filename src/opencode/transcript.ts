@@ -1,0 +1,39 @@
+import type { AgentEvent } from "../agent/events.js";
+import { TurnTranslator } from "./translate.js";
+import type { OcMessage } from "./wire.js";
+
+/** One exchange of a stored conversation: what the person wrote, and the run it started as AgentEvents. */
+export interface TranscriptTurn {
+  /** The user message's id on the OpenCode server. */
+  id: string;
+  text: string;
+  /** When it was sent (ms since the epoch), when the server says. */
+  at?: number;
+  events: AgentEvent[];
+}
+
+/**
+ * A session's stored messages as turns of AgentEvents, read by the same translator as live runs
+ * (so a front end renders history and live turns the same way). Each turn reads only the messages
+ * from its user message to the next one: the answers to a prompt come after it.
+ */
+export function transcriptOf(messages: OcMessage[]): TranscriptTurn[] {
+  const turns: TranscriptTurn[] = [];
+  messages.forEach((message, index) => {
+    if (message.info.role !== "user") return;
+    const next = messages.findIndex((m, i) => i > index && m.info.role === "user");
+    const answers = messages.slice(index, next < 0 ? undefined : next);
+    const translator = new TurnTranslator({ sessionId: message.info.sessionID, userMessageId: message.info.id });
+    const text = (message.parts ?? [])
+      .filter((p) => p.type === "text" && !(p as { synthetic?: boolean }).synthetic)
+      .map((p) => p.text ?? "")
+      .join("");
+    turns.push({
+      id: message.info.id,
+      text,
+      ...(message.info.time?.created ? { at: message.info.time.created } : {}),
+      events: translator.resync(answers, false),
+    });
+  });
+  return turns;
+}

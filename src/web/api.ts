@@ -1,0 +1,213 @@
+import { type Context, Hono } from "hono";
+import { streamSSE } from "hono/streaming";
+import type { z } from "zod";
+import type { AgentBackend } from "../agent/backend.js";
+import { BACKENDS } from "../agent/registry-info.js";
+import { type OpenCodeBackend, titleFor } from "../opencode/backend.js";
+import { OpenCodeError } from "../opencode/errors.js";
+import type { ConversationRecord, SessionStore } from "../sessions/store.js";
+import { HttpError } from "./http-error.js";
+import { openApiDocument } from "./openapi.js";
+import { type RunLog, followRun } from "./run-log.js";
+import type { ConversationRuns } from "./runs.js";
+import { ConversationKey, MessageBody, PermissionId, PermissionReplyBody, RenameBody, validate } from "./schemas.js";
+import { transcriptOf } from "../opencode/transcript.js";
+
+/** What the API needs of the backend: the contract, plus the OpenCode server for transcripts, models and health. */
+export type DashboardBackend = AgentBackend & Pick<OpenCodeBackend, "client" | "checkServer" | "scope">;
+
+export interface ApiDeps {
+  backend: DashboardBackend;
+  store: SessionStore;
+  runs: ConversationRuns;
+  /** pocketpaw's version, shown by /api/health. */
+  version: string;
+  /** The configured model ("" = the server's default), preselected in the picker. */
+  model: string;
+}
+
+/** A conversation as the API lists it. */
+export interface ConversationSummary {
+  key: string;
+  title: string;
+  model: string;
+  sessionId?: string;
+  createdAt: number;
+  lastUsedAt: number;
+  running: boolean;
+}
+
+const HEARTBEAT_MS = 15_000;
+
+export function apiRoutes(deps: ApiDeps): Hono {
+  const { backend, store, runs } = deps;
+  const api = new Hono();
+  const keyOf = (c: Context) => validate(ConversationKey, c.req.param("key"), "conversation key");
+  const summary = (record: ConversationRecord): ConversationSummary => ({
+    key: record.key,
+    title: record.title,
+    model: record.model,
+    sessionId: record.sessionId,
+    createdAt: record.createdAt,
+    lastUsedAt: record.lastUsedAt,
+    running: runs.isRunning(record.key),
+  });
+  const scope = (key: string) => backend.scope(key);
+  const filter = () => ({ serverUrl: backend.client.displayUrl, directory: backend.client.directory ?? "" });
+
+  api.get("/openapi.json", (c) => c.json(openApiDocument(deps.version)));
+
+  api.get("/health", async (c) => {
+    const status = backend.status();
+    let opencode: Record<string, unknown>;
+    try {
+      const profile = await backend.checkServer();
+      opencode = { url: status.serverUrl, healthy: true, version: profile.version, protocol: profile.protocol };
+    } catch (error) {
+      if (!(error instanceof OpenCodeError)) throw error;
+      opencode = { url: status.serverUrl, healthy: false, error: { code: error.code, message: error.message } };
+    }
+    return c.json({
+      ok: opencode.healthy === true,
+      pocketpaw: { version: deps.version, activeRuns: runs.running().length },
+      opencode,
+      backend: { name: status.backend, eventStreamConnected: status.eventStreamConnected },
+    });
+  });
+
+  api.get("/backends", (c) => c.json({ active: backend.info().name, backends: Object.values(BACKENDS) }));
+
+  api.get("/models", async (c) => {
+    const { providers, default: defaults = {} } = await backend.client.providers();
+    const models = providers.flatMap((p) =>
+      Object.entries(p.models ?? {}).map(([id, m]) => ({ id: `${p.id}/${m.id ?? id}`, name: m.name ?? id, provider: p.name ?? p.id })),
+    );
+    return c.json({ configured: deps.model, defaults, models });
+  });
+
+  api.get("/conversations", (c) => {
+    const stored = store.list(filter()).map(summary);
+    const known = new Set(stored.map((s) => s.key));
+    // A run that has not created its session yet is not in the store, but is a conversation.
+    const starting = runs
+      .running()
+      .filter((log) => !known.has(log.key))
+      .map((log): ConversationSummary => ({ key: log.key, title: titleFor(log.text), model: "", createdAt: log.startedAt, lastUsedAt: log.startedAt, running: true }));
+    return c.json({ conversations: [...starting, ...stored] });
+  });
+
+  api.get("/conversations/:key", async (c) => {
+    const key = keyOf(c);
+    const record = store.get(scope(key));
+    const log = runs.get(key);
+    if (!record && !log) throw notFound(key);
+    let turns = record ? transcriptOf(await backend.client.messages(record.sessionId)) : [];
+    // The running turn is shown from its live events (GET …/events), not twice.
+    const last = turns.at(-1);
+    if (log && !log.finished && last?.text === log.text) turns = turns.slice(0, -1);
+    return c.json({
+      conversation: record ? summary(record) : { key, title: titleFor(log?.text ?? ""), model: "", createdAt: log?.startedAt ?? 0, lastUsedAt: log?.startedAt ?? 0, running: runs.isRunning(key) },
+      turns,
+      run: log ? runInfo(log) : null,
+    });
+  });
+
+  api.patch("/conversations/:key", async (c) => {
+    const key = keyOf(c);
+    const { title } = await jsonBody(c, RenameBody, "rename request");
+    const record = store.get(scope(key));
+    if (!record) throw notFound(key);
+    store.put({ ...record, title });
+    return c.json({ conversation: summary({ ...record, title }) });
+  });
+
+  api.delete("/conversations/:key", (c) => {
+    const key = keyOf(c);
+    const hadRun = runs.get(key) !== undefined;
+    runs.forget(key);
+    // The OpenCode session itself stays on the server (its own UI still lists it).
+    if (!store.delete(scope(key)) && !hadRun) throw notFound(key);
+    return c.json({ forgotten: key });
+  });
+
+  api.post("/conversations/:key/messages", async (c) => {
+    const key = keyOf(c);
+    const body = await jsonBody(c, MessageBody, "message");
+    const log = runs.start(key, { text: body.text, ...(body.model ? { model: body.model } : {}), ...(body.maxTurns !== undefined ? { maxTurns: body.maxTurns } : {}) });
+    return streamRun(c, log, 0);
+  });
+
+  api.get("/conversations/:key/events", (c) => {
+    const key = keyOf(c);
+    const log = runs.get(key);
+    if (!log) {
+      throw new HttpError(404, "no_run", `No turn of conversation "${key}" has run since pocketpaw started: read its transcript with GET /api/conversations/${encodeURIComponent(key)}.`);
+    }
+    // EventSource sends Last-Event-ID itself when it reconnects; the query form is for a first connection.
+    const lastEventId = c.req.header("last-event-id") ?? c.req.query("lastEventId");
+    return streamRun(c, log, log.seqOf(lastEventId));
+  });
+
+  api.post("/conversations/:key/stop", (c) => {
+    const key = keyOf(c);
+    return c.json({ stopped: runs.stop(key) });
+  });
+
+  api.post("/permissions/:id", async (c) => {
+    const id = validate(PermissionId, c.req.param("id"), "permission id");
+    const { reply, message } = await jsonBody(c, PermissionReplyBody, "permission reply");
+    await backend.replyPermission(id, reply, message);
+    return c.json({ id, reply });
+  });
+
+  return api;
+}
+
+function runInfo(log: RunLog) {
+  return { id: log.runId, running: !log.finished, text: log.text, startedAt: log.startedAt, lastEventId: `${log.runId}-${log.lastSeq}` };
+}
+
+function notFound(key: string): HttpError {
+  return new HttpError(404, "not_found", `There is no conversation "${key}" on this OpenCode server and directory.`);
+}
+
+/** The JSON body of a request, checked against its schema. */
+async function jsonBody<S extends z.ZodType>(c: Context, schema: S, what: string): Promise<z.output<S>> {
+  const type = c.req.header("content-type") ?? "";
+  if (!/^application\/json\b/i.test(type)) {
+    throw new HttpError(415, "unsupported_media_type", `Send the ${what} as JSON, with Content-Type: application/json.`);
+  }
+  let value: unknown;
+  try {
+    value = await c.req.json();
+  } catch (error) {
+    if (error instanceof HttpError) throw error;
+    throw new HttpError(400, "bad_request", `The ${what} is not valid JSON.`);
+  }
+  return validate(schema, value, what);
+}
+
+/**
+ * A run as Server-Sent Events from after `seq`: one frame per AgentEvent (`id: <run>-<seq>`,
+ * `data: <event JSON>`), live until the run's `done`. A reader whose point was dropped from the
+ * bounded log first gets an `event: gap` frame. The run does not depend on this connection.
+ */
+function streamRun(c: Context, log: RunLog, seq: number): Response {
+  c.header("X-Accel-Buffering", "no");
+  return streamSSE(c, async (stream) => {
+    const closed = new AbortController();
+    stream.onAbort(() => closed.abort());
+    const heartbeat = setInterval(() => void stream.write(": keep-alive\n\n"), HEARTBEAT_MS);
+    try {
+      for await (const batch of followRun(log, seq, closed.signal)) {
+        const frames = batch.entries.map((e) => `id: ${e.id}\ndata: ${e.data}\n\n`).join("");
+        const gap = batch.gap
+          ? `event: gap\ndata: ${JSON.stringify({ message: "Some events of this run are no longer kept; read the transcript for the whole turn." })}\n\n`
+          : "";
+        await stream.write(gap + frames);
+      }
+    } finally {
+      clearInterval(heartbeat);
+    }
+  });
+}

@@ -1,0 +1,201 @@
+import { z } from "zod";
+import { ConversationKey, MessageBody, PermissionId, PermissionReplyBody, RenameBody } from "./schemas.js";
+
+/**
+ * The HTTP API as OpenAPI 3.1, served at /api/openapi.json. Request bodies and parameters come
+ * from the same zod schemas the routes validate with; responses are described here.
+ */
+const jsonSchema = (schema: z.ZodType) => {
+  const { $schema: _, ...rest } = z.toJSONSchema(schema, { io: "input" }) as Record<string, unknown>;
+  return rest;
+};
+
+const AGENT_EVENT_TYPES = ["message", "thinking", "thinking_done", "tool_use", "tool_result", "token_usage", "permission_request", "status", "error", "done"];
+
+const schemas = {
+  Error: {
+    type: "object",
+    required: ["error"],
+    properties: {
+      error: {
+        type: "object",
+        required: ["code", "message"],
+        properties: {
+          code: {
+            type: "string",
+            enum: ["bad_request", "unsupported_media_type", "payload_too_large", "unauthorized", "forbidden", "not_found", "busy", "too_many_runs", "no_run", "upstream", "upstream_timeout", "internal"],
+          },
+          message: { type: "string", description: "A sentence for people." },
+        },
+      },
+    },
+  },
+  AgentEvent: {
+    type: "object",
+    description:
+      "One event of a run (see src/agent/events.ts). `message`: a chunk of the answer's text; `thinking`/`thinking_done`: reasoning; `tool_use`/`tool_result`: a tool step (metadata name, input, callId; content the output); `permission_request`: answer it with POST /api/permissions/{metadata.id}; `token_usage`; `status`; `error` (metadata.code); `done` is always last (metadata.reason completed|stopped|error|max_turns, usage, turns).",
+    required: ["type", "content", "metadata"],
+    properties: { type: { type: "string", enum: AGENT_EVENT_TYPES }, content: { type: "string" }, metadata: { type: "object" } },
+  },
+  Conversation: {
+    type: "object",
+    required: ["key", "title", "model", "createdAt", "lastUsedAt", "running"],
+    properties: {
+      key: { type: "string" },
+      title: { type: "string" },
+      model: { type: "string", description: "provider/model, or empty for the configured one" },
+      sessionId: { type: "string", description: "The OpenCode session" },
+      createdAt: { type: "integer", description: "ms since the epoch" },
+      lastUsedAt: { type: "integer" },
+      running: { type: "boolean" },
+    },
+  },
+  Turn: {
+    type: "object",
+    required: ["id", "text", "events"],
+    properties: { id: { type: "string" }, text: { type: "string" }, at: { type: "integer" }, events: { type: "array", items: { $ref: "#/components/schemas/AgentEvent" } } },
+  },
+  Run: {
+    type: "object",
+    properties: { id: { type: "string" }, running: { type: "boolean" }, text: { type: "string" }, startedAt: { type: "integer" }, lastEventId: { type: "string" } },
+  },
+  MessageRequest: jsonSchema(MessageBody),
+  PermissionReply: jsonSchema(PermissionReplyBody),
+  RenameRequest: jsonSchema(RenameBody),
+};
+
+const ref = (name: keyof typeof schemas) => ({ $ref: `#/components/schemas/${name}` });
+const json = (schema: unknown, description = "OK") => ({ description, content: { "application/json": { schema } } });
+const error = (description: string) => json(ref("Error"), description);
+const body = (name: keyof typeof schemas) => ({ required: true, content: { "application/json": { schema: ref(name) } } });
+const keyParam = { name: "key", in: "path", required: true, schema: jsonSchema(ConversationKey) };
+const eventStream = {
+  description:
+    "`text/event-stream`: one frame per AgentEvent, `id: <run>-<n>` and `data: <AgentEvent JSON>`, ending after `done`. Reconnect with GET /api/conversations/{key}/events and `Last-Event-ID` to get what was missed. `event: gap` means events older than the replay window were dropped. Lines starting with `:` are keep-alives.",
+  content: { "text/event-stream": { schema: { type: "string" } } },
+};
+const common = { "401": error("The access token is missing or wrong."), "403": error("A request from another site, or addressed to another host.") };
+
+export function openApiDocument(version: string): Record<string, unknown> {
+  return {
+    openapi: "3.1.0",
+    info: {
+      title: "pocketpaw",
+      version,
+      description:
+        "Chat with an OpenCode server through pocketpaw: the web dashboard's API, for channels and scripts. Off loopback every request needs `Authorization: Bearer <POCKETPAW_DASHBOARD_TOKEN>`; browsers from other origins are refused.",
+    },
+    components: { schemas, securitySchemes: { token: { type: "http", scheme: "bearer", description: "POCKETPAW_DASHBOARD_TOKEN, when set." } } },
+    security: [{}, { token: [] }],
+    paths: {
+      "/api/conversations/{key}/messages": {
+        post: {
+          summary: "Send a message; the answer streams as Server-Sent Events",
+          parameters: [keyParam],
+          requestBody: body("MessageRequest"),
+          responses: {
+            "200": eventStream,
+            "400": error("Bad key or body."),
+            "409": error("A turn is already running in this conversation (code busy)."),
+            "413": error("The body is too large."),
+            "415": error("The body is not JSON."),
+            "429": error("Too many turns running at once."),
+            ...common,
+          },
+        },
+      },
+      "/api/conversations/{key}/events": {
+        get: {
+          summary: "The conversation's current or last run as Server-Sent Events, from after Last-Event-ID",
+          parameters: [
+            keyParam,
+            { name: "Last-Event-ID", in: "header", required: false, schema: { type: "string" }, description: "The id of the last frame received; absent = from the start of the run." },
+            { name: "lastEventId", in: "query", required: false, schema: { type: "string" }, description: "The same, for clients that cannot set the header." },
+          ],
+          responses: { "200": eventStream, "404": error("No run since pocketpaw started (code no_run)."), ...common },
+        },
+      },
+      "/api/conversations/{key}/stop": {
+        post: {
+          summary: "Stop the conversation's running turn on the OpenCode server",
+          parameters: [keyParam],
+          responses: { "200": json({ type: "object", properties: { stopped: { type: "boolean", description: "false when nothing was running" } } }), ...common },
+        },
+      },
+      "/api/permissions/{id}": {
+        post: {
+          summary: "Answer a permission request",
+          parameters: [{ name: "id", in: "path", required: true, schema: jsonSchema(PermissionId) }],
+          requestBody: body("PermissionReply"),
+          responses: { "200": json({ type: "object", properties: { id: { type: "string" }, reply: { type: "string" } } }), "400": error("Bad body."), "404": error("No such request."), ...common },
+        },
+      },
+      "/api/conversations": {
+        get: {
+          summary: "Conversations on this OpenCode server and directory, newest first",
+          responses: { "200": json({ type: "object", properties: { conversations: { type: "array", items: ref("Conversation") } } }), ...common },
+        },
+      },
+      "/api/conversations/{key}": {
+        get: {
+          summary: "A conversation and its transcript (turns of AgentEvents read from the OpenCode server)",
+          parameters: [keyParam],
+          responses: {
+            "200": json({ type: "object", properties: { conversation: ref("Conversation"), turns: { type: "array", items: ref("Turn") }, run: { oneOf: [ref("Run"), { type: "null" }] } } }),
+            "404": error("No such conversation."),
+            ...common,
+          },
+        },
+        patch: {
+          summary: "Rename a conversation",
+          parameters: [keyParam],
+          requestBody: body("RenameRequest"),
+          responses: { "200": json({ type: "object", properties: { conversation: ref("Conversation") } }), "404": error("No such conversation."), ...common },
+        },
+        delete: {
+          summary: "Forget a conversation (its OpenCode session stays on the server)",
+          parameters: [keyParam],
+          responses: { "200": json({ type: "object", properties: { forgotten: { type: "string" } } }), "404": error("No such conversation."), ...common },
+        },
+      },
+      "/api/health": {
+        get: {
+          summary: "pocketpaw and the OpenCode server: reachable, version",
+          responses: {
+            "200": json({
+              type: "object",
+              properties: {
+                ok: { type: "boolean" },
+                pocketpaw: { type: "object", properties: { version: { type: "string" }, activeRuns: { type: "integer" } } },
+                opencode: { type: "object", properties: { url: { type: "string" }, healthy: { type: "boolean" }, version: { type: "string" }, protocol: { type: "string" }, error: { type: "object" } } },
+                backend: { type: "object" },
+              },
+            }),
+            ...common,
+          },
+        },
+      },
+      "/api/backends": {
+        get: { summary: "The agent backends with their capabilities, and the active one", responses: { "200": json({ type: "object", properties: { active: { type: "string" }, backends: { type: "array", items: { type: "object" } } } }), ...common } },
+      },
+      "/api/models": {
+        get: {
+          summary: "Models of the OpenCode server's providers, for a model picker",
+          responses: {
+            "200": json({
+              type: "object",
+              properties: {
+                configured: { type: "string" },
+                defaults: { type: "object", additionalProperties: { type: "string" } },
+                models: { type: "array", items: { type: "object", properties: { id: { type: "string" }, name: { type: "string" }, provider: { type: "string" } } } },
+              },
+            }),
+            "502": error("The OpenCode server failed."),
+            ...common,
+          },
+        },
+      },
+      "/api/openapi.json": { get: { summary: "This document", responses: { "200": json({ type: "object" }) } } },
+    },
+  };
+}

@@ -1,0 +1,147 @@
+import { randomBytes } from "node:crypto";
+import type { AgentBackend } from "../agent/backend.js";
+import { type AgentEvent, emptyUsage } from "../agent/events.js";
+import { HttpError } from "./http-error.js";
+import { RunLog } from "./run-log.js";
+
+export interface RunRequest {
+  text: string;
+  model?: string;
+  maxTurns?: number;
+}
+
+export interface ConversationRunsOptions {
+  /** Runs going at once across all conversations (PocketPaw's agent loop allows 5 by default). */
+  maxActive?: number;
+  /** Finished runs whose events stay readable (the most recent ones). */
+  keepFinished?: number;
+  /** Per run, see RunLog. */
+  maxBytes?: number;
+}
+
+/**
+ * The runs the web front end started: one at a time per conversation, each pumped from the
+ * backend into a RunLog by this process, so a run goes on (and is stopped on the server only when
+ * asked) whatever happens to the HTTP connection that started it.
+ */
+export class ConversationRuns {
+  /** key → the conversation's current or last run; Map order = least recently started first. */
+  private readonly logs = new Map<string, RunLog>();
+  private readonly stoppers = new Map<RunLog, AbortController>();
+  private readonly pumps = new Set<Promise<void>>();
+  /** Makes run ids (and so SSE ids) differ across restarts of pocketpaw. */
+  private readonly bootId = randomBytes(4).toString("hex");
+  private counter = 0;
+  private readonly maxActive: number;
+  private readonly keepFinished: number;
+
+  constructor(
+    private readonly backend: AgentBackend,
+    private readonly options: ConversationRunsOptions = {},
+  ) {
+    this.maxActive = options.maxActive ?? 5;
+    this.keepFinished = options.keepFinished ?? 20;
+  }
+
+  get(key: string): RunLog | undefined {
+    return this.logs.get(key);
+  }
+
+  isRunning(key: string): boolean {
+    const log = this.logs.get(key);
+    return log !== undefined && !log.finished;
+  }
+
+  running(): RunLog[] {
+    return [...this.logs.values()].filter((log) => !log.finished);
+  }
+
+  start(key: string, request: RunRequest): RunLog {
+    if (this.isRunning(key)) {
+      throw new HttpError(409, "busy", `A turn is already running in conversation "${key}": wait for it to end, or stop it (POST /api/conversations/${encodeURIComponent(key)}/stop).`);
+    }
+    if (this.running().length >= this.maxActive) {
+      throw new HttpError(429, "too_many_runs", `${this.maxActive} turns are already running; try again when one has ended.`);
+    }
+    this.counter++;
+    const log = new RunLog({ runId: `${this.bootId}${this.counter.toString(36)}`, key, text: request.text, ...(this.options.maxBytes ? { maxBytes: this.options.maxBytes } : {}) });
+    this.logs.delete(key);
+    this.logs.set(key, log);
+    this.prune();
+    const stopper = new AbortController();
+    this.stoppers.set(log, stopper);
+    const pump = this.pump(log, request, stopper.signal).finally(() => {
+      this.pumps.delete(pump);
+      this.stoppers.delete(log);
+    });
+    this.pumps.add(pump);
+    return log;
+  }
+
+  /**
+   * Stops the conversation's run on the server; false when none is running. Through the run's
+   * signal rather than `backend.stop(key)`, which only knows a run once its prompt is sent.
+   */
+  stop(key: string): boolean {
+    const log = this.logs.get(key);
+    const stopper = log && this.stoppers.get(log);
+    if (!log || log.finished || !stopper) return false;
+    stopper.abort();
+    return true;
+  }
+
+  /** Forgets the conversation's last run (a running one is stopped first). */
+  forget(key: string): void {
+    this.stop(key);
+    this.logs.delete(key);
+  }
+
+  /** Stops every run and waits (bounded) for them to end. */
+  async close(timeoutMs = 15_000): Promise<void> {
+    for (const stopper of this.stoppers.values()) stopper.abort();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.allSettled([...this.pumps]), new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+    clearTimeout(timer);
+  }
+
+  private async pump(log: RunLog, request: RunRequest, signal: AbortSignal): Promise<void> {
+    let done = false;
+    try {
+      const options = {
+        sessionKey: log.key,
+        signal,
+        ...(request.model ? { model: request.model } : {}),
+        ...(request.maxTurns !== undefined ? { maxTurns: request.maxTurns } : {}),
+      };
+      for await (const event of this.backend.run(request.text, options)) {
+        log.append(event);
+        if (event.type === "done") done = true;
+      }
+    } catch (error) {
+      // The backend reports failures as events; a throw is a bug, but clients still get an end.
+      log.append(failure(`The run failed inside pocketpaw: ${error instanceof Error ? error.message : String(error)}`));
+    } finally {
+      if (!done) log.append(endOf(signal.aborted));
+      log.finish();
+    }
+  }
+
+  /** Keeps the most recent finished runs; running ones are never dropped. */
+  private prune(): void {
+    let finished = [...this.logs.values()].filter((log) => log.finished).length;
+    for (const [key, log] of this.logs) {
+      if (finished <= this.keepFinished) break;
+      if (!log.finished) continue;
+      this.logs.delete(key);
+      finished--;
+    }
+  }
+}
+
+function failure(content: string): AgentEvent {
+  return { type: "error", content, metadata: { code: "unknown" } };
+}
+
+function endOf(stopped: boolean): AgentEvent {
+  return { type: "done", content: "", metadata: { reason: stopped ? "stopped" : "error", stopped, usage: emptyUsage(), turns: 0 } };
+}

@@ -1,0 +1,326 @@
+// One turn of the conversation on the page: the person's message, then the run's AgentEvents as
+// they come (live, or read back from the transcript). Model and tool output is untrusted: text
+// goes in through textContent, Markdown only through renderMarkdown (sanitised).
+import { renderMarkdown } from "./markdown.js";
+
+/** @typedef {import("../../agent/events.js").AgentEvent} AgentEvent */
+/** @typedef {import("../../agent/events.js").TokenUsage} TokenUsage */
+/** @typedef {import("../../agent/events.js").PermissionReply} PermissionReply */
+
+/**
+ * @typedef {object} TurnHooks
+ * @property {(id: string, reply: PermissionReply) => Promise<void>} answerPermission
+ * @property {(usage: TokenUsage) => void} onUsage
+ */
+
+/**
+ * @template {keyof HTMLElementTagNameMap} K
+ * @param {K} tag
+ * @param {string} [className]
+ * @param {string} [text]
+ * @returns {HTMLElementTagNameMap[K]}
+ */
+export function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+/** Re-rendering a growing Markdown text costs its whole length: at most this often per part. */
+const RENDER_INTERVAL_MS = 60;
+
+const PERMISSION_ANSWERS = /** @type {const} */ ([
+  ["once", "Allow once", "Allowed once"],
+  ["always", "Always", "Always allowed"],
+  ["reject", "Reject", "Rejected"],
+]);
+
+/** A text part whose Markdown is re-rendered as it grows, throttled. */
+class MarkdownPart {
+  /** @param {HTMLElement} node */
+  constructor(node) {
+    this.node = node;
+    this.text = "";
+    this.renderedAt = 0;
+    /** @type {number | undefined} */
+    this.timer = undefined;
+  }
+
+  /** @param {string} more */
+  append(more) {
+    this.text += more;
+    if (this.timer !== undefined) return;
+    const wait = Math.max(0, this.renderedAt + RENDER_INTERVAL_MS - performance.now());
+    this.timer = window.setTimeout(() => this.flush(), wait);
+  }
+
+  flush() {
+    if (this.timer !== undefined) window.clearTimeout(this.timer);
+    this.timer = undefined;
+    this.renderedAt = performance.now();
+    this.node.replaceChildren(renderMarkdown(this.text));
+  }
+}
+
+export class TurnView {
+  /**
+   * @param {HTMLElement} container where the turn is appended
+   * @param {string} userText
+   * @param {TurnHooks} hooks
+   */
+  constructor(container, userText, hooks) {
+    this.hooks = hooks;
+    this.root = el("article", "turn");
+    const user = el("div", "user-message");
+    user.append(el("div", "bubble", userText));
+    this.answer = el("div", "answer");
+    this.statusLine = el("div", "status-line");
+    this.statusLine.hidden = true;
+    this.root.append(user, this.answer, this.statusLine);
+    container.append(this.root);
+    /** @type {Map<string, MarkdownPart>} */
+    this.texts = new Map();
+    /** @type {Map<string, HTMLElement>} */
+    this.thoughts = new Map();
+    /** @type {Map<string, ToolCard>} */
+    this.tools = new Map();
+    this.finished = false;
+  }
+
+  /** @param {AgentEvent} event */
+  apply(event) {
+    switch (event.type) {
+      case "message": {
+        let part = this.texts.get(event.metadata.partId);
+        if (!part) {
+          part = new MarkdownPart(this.add(el("div", "markdown")));
+          this.texts.set(event.metadata.partId, part);
+        }
+        part.append(event.content);
+        this.setStatus("");
+        return;
+      }
+      case "thinking": {
+        let body = this.thoughts.get(event.metadata.partId);
+        if (!body) {
+          const details = this.add(el("details", "thinking"));
+          details.append(el("summary", undefined, event.metadata.subagent ? "Subagent thinking…" : "Thinking…"));
+          body = el("div", "thinking-text");
+          details.append(body);
+          this.thoughts.set(event.metadata.partId, body);
+        }
+        body.append(event.content);
+        return;
+      }
+      case "thinking_done": {
+        const summary = this.thoughts.get(event.metadata.partId)?.parentElement?.querySelector("summary");
+        if (summary) summary.textContent = event.metadata.subagent ? "Subagent thought" : "Thought";
+        return;
+      }
+      case "tool_use": {
+        const card = this.toolCard(event.metadata.callId, event.metadata.name, Boolean(event.metadata.subagent));
+        card.use(event.content, event.metadata.input, event.metadata.title);
+        this.setStatus("");
+        return;
+      }
+      case "tool_result": {
+        const card = this.toolCard(event.metadata.callId, event.metadata.name, Boolean(event.metadata.subagent));
+        card.result(event.content, event.metadata.isError, event.metadata.title);
+        return;
+      }
+      case "permission_request":
+        this.add(this.permissionCard(event.content, event.metadata.id, event.metadata.patterns));
+        this.setStatus("Waiting for your answer…");
+        return;
+      case "token_usage":
+        this.hooks.onUsage(event.metadata);
+        return;
+      case "status":
+        this.showStatus(event);
+        return;
+      case "error":
+        this.add(el("div", "error-card", event.content)).setAttribute("role", "alert");
+        return;
+      case "done":
+        this.finish(event.metadata.reason);
+        return;
+      default: {
+        /** @type {never} */
+        const unknown = event;
+        console.warn("pocketpaw: an event type this page does not know", unknown);
+      }
+    }
+  }
+
+  /** The turn's text rendered at once (after a burst, or when read from the transcript). */
+  flush() {
+    for (const part of this.texts.values()) part.flush();
+  }
+
+  /** @param {import("../../agent/events.js").DoneReason} reason */
+  finish(reason) {
+    if (this.finished) return;
+    this.finished = true;
+    this.flush();
+    this.setStatus("");
+    this.root.classList.add("finished");
+    for (const card of this.tools.values()) card.settle();
+    if (reason === "stopped") this.add(el("div", "note", "Stopped."));
+    else if (reason === "max_turns") this.add(el("div", "note", "Stopped at the turn limit."));
+    if (this.answer.childElementCount === 0 && reason === "completed") this.add(el("div", "note", "(no answer)"));
+  }
+
+  /** @param {Extract<AgentEvent, {type: "status"}>} event */
+  showStatus(event) {
+    const state = event.metadata.state;
+    switch (state) {
+      case "busy":
+        this.setStatus("Working…");
+        return;
+      case "retrying":
+      case "reconnecting":
+      case "stopping":
+        this.setStatus(event.content);
+        return;
+      case "resynced":
+      case "session_created":
+        this.setStatus("");
+        return;
+      case "session_replaced":
+        this.add(el("div", "note", event.content));
+        return;
+      default: {
+        /** @type {never} */
+        const unknown = state;
+        console.warn("pocketpaw: a status this page does not know", unknown);
+      }
+    }
+  }
+
+  /** @param {string} text "" hides the line */
+  setStatus(text) {
+    this.statusLine.textContent = text;
+    this.statusLine.hidden = text === "";
+  }
+
+  /**
+   * @template {HTMLElement} T
+   * @param {T} node
+   * @returns {T}
+   */
+  add(node) {
+    this.answer.append(node);
+    return node;
+  }
+
+  /**
+   * @param {string} callId
+   * @param {string} name
+   * @param {boolean} subagent
+   */
+  toolCard(callId, name, subagent) {
+    let card = this.tools.get(callId);
+    if (!card) {
+      card = new ToolCard(name, subagent);
+      this.add(card.root);
+      this.tools.set(callId, card);
+    }
+    return card;
+  }
+
+  /**
+   * @param {string} question
+   * @param {string} id
+   * @param {string[]} patterns
+   */
+  permissionCard(question, id, patterns) {
+    const card = el("div", "card permission");
+    card.dataset.permissionId = id;
+    card.append(el("div", "card-title", "Permission needed"), el("div", "permission-question", question));
+    if (patterns.length) card.append(el("pre", "patterns", patterns.join("\n")));
+    const actions = el("div", "actions");
+    const outcome = el("div", "outcome");
+    for (const [reply, label, done] of PERMISSION_ANSWERS) {
+      const button = el("button", reply === "reject" ? "danger" : reply === "once" ? "primary" : "", label);
+      button.type = "button";
+      button.dataset.reply = reply;
+      button.addEventListener("click", async () => {
+        for (const b of actions.querySelectorAll("button")) b.disabled = true;
+        outcome.textContent = "Sending…";
+        try {
+          await this.hooks.answerPermission(id, reply);
+          outcome.textContent = done;
+          card.classList.add(reply === "reject" ? "rejected" : "allowed");
+          this.setStatus("");
+        } catch (error) {
+          outcome.textContent = error instanceof Error ? error.message : String(error);
+          for (const b of actions.querySelectorAll("button")) b.disabled = false;
+        }
+      });
+      actions.append(button);
+    }
+    card.append(actions, outcome);
+    return card;
+  }
+}
+
+/** A tool step: name, what it does, its input, a live status, and its output folded. */
+class ToolCard {
+  /**
+   * @param {string} name
+   * @param {boolean} subagent
+   */
+  constructor(name, subagent) {
+    this.root = el("div", "card tool running");
+    const head = el("div", "tool-head");
+    this.status = el("span", "pill", "running");
+    this.name = el("span", "tool-name", name);
+    head.append(this.name);
+    if (subagent) head.append(el("span", "pill subtle", "subagent"));
+    this.title = el("span", "tool-title");
+    head.append(this.title, this.status);
+    this.input = el("details", "tool-input");
+    this.input.append(el("summary", undefined, "Input"));
+    this.output = el("details", "tool-output");
+    this.output.hidden = true;
+    this.root.append(head, this.input, this.output);
+    this.done = false;
+  }
+
+  /**
+   * @param {string} summary
+   * @param {Record<string, unknown>} input
+   * @param {string | undefined} title
+   */
+  use(summary, input, title) {
+    // The summary starts with the tool's name, which the card already shows.
+    const name = this.name.textContent ?? "";
+    this.title.textContent = title ?? (summary.startsWith(`${name} `) ? summary.slice(name.length + 1) : summary);
+    this.input.append(el("pre", undefined, JSON.stringify(input, null, 2)));
+  }
+
+  /**
+   * @param {string} output
+   * @param {boolean} isError
+   * @param {string | undefined} title
+   */
+  result(output, isError, title) {
+    this.done = true;
+    if (title) this.title.textContent = title;
+    this.root.classList.remove("running");
+    this.root.classList.add(isError ? "failed" : "succeeded");
+    this.status.textContent = isError ? "failed" : "done";
+    const lines = output === "" ? 0 : output.replace(/\n$/, "").split("\n").length;
+    this.output.replaceChildren(el("summary", undefined, isError ? "Error" : `Output · ${lines} line${lines === 1 ? "" : "s"}`), el("pre", undefined, output));
+    this.output.hidden = false;
+    if (isError) this.output.open = true;
+  }
+
+  /** The run ended before this tool did (stopped, failed). */
+  settle() {
+    if (this.done) return;
+    this.root.classList.remove("running");
+    this.status.textContent = "not finished";
+  }
+}

@@ -1,0 +1,103 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { type AgentEvent, emptyUsage } from "../../src/agent/events.js";
+import { conversationLines, nextConversationKey } from "../../src/cli/conversations.js";
+import { ago, columns } from "../../src/cli/format.js";
+import { TerminalRenderer, colorsFor } from "../../src/cli/render.js";
+import { isThisMachine } from "../../src/cli/spawn.js";
+import type { ConversationRecord } from "../../src/sessions/store.js";
+
+function capture() {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { out, err, stdout: { write: (t: string) => out.push(t) }, stderr: { write: (t: string) => err.push(t) } };
+}
+
+const ids = { partId: "prt_1", messageId: "msg_1" };
+const done = (turns = 1): AgentEvent => ({
+  type: "done",
+  content: "",
+  metadata: { reason: "completed", stopped: false, usage: { ...emptyUsage(), input: 120, output: 30, reasoning: 7, cost: 0.0123 }, turns },
+});
+
+describe("TerminalRenderer (not on a terminal)", () => {
+  test("text on stdout; tools, folded reasoning and usage on stderr, each note on a fresh line", () => {
+    const io = capture();
+    const r = new TerminalRenderer(io.stdout, io.stderr, { color: false, foldThinking: true, numberTools: true, showTime: false });
+    const events: AgentEvent[] = [
+      { type: "status", content: "", metadata: { state: "busy" } },
+      { type: "thinking", content: "Look at the\nfiles ", metadata: ids },
+      { type: "thinking", content: "first.", metadata: ids },
+      { type: "thinking_done", content: "", metadata: ids },
+      { type: "message", content: "Let me check", metadata: ids },
+      { type: "tool_use", content: "bash ls -1", metadata: { name: "bash", input: { command: "ls -1" }, callId: "c1" } },
+      { type: "tool_result", content: "a.txt\nb.txt\n", metadata: { name: "bash", callId: "c1", isError: false } },
+      { type: "message", content: "Two files.", metadata: ids },
+      done(2),
+    ];
+    for (const e of events) r.render(e);
+    assert.equal(io.out.join(""), "Let me check\nTwo files.\n");
+    assert.equal(
+      io.err.join(""),
+      "thought: Look at the files first. (5 words, /thinking shows it)\n" +
+        "▸ bash ls -1\n" +
+        "  ✓ bash: a.txt (+1 lines)  #1\n" +
+        "tokens 120 in, 30 out, 7 reasoning · $0.0123\n",
+    );
+    assert.equal(r.lastThinking, "Look at the\nfiles first.");
+    assert.deepEqual(r.toolOutput(), { n: 1, output: "a.txt\nb.txt\n" });
+    assert.equal(r.toolOutput(2), undefined);
+  });
+
+  test("reasoning shown whole (ask), errors, a subagent's tools, the permission answer", () => {
+    const io = capture();
+    const r = new TerminalRenderer(io.stdout, io.stderr, { color: false, showTime: false });
+    const sub = { subagent: { sessionId: "ses_child" } };
+    r.render({ type: "thinking", content: "hmm", metadata: ids });
+    r.render({ type: "thinking_done", content: "", metadata: ids });
+    r.render({ type: "tool_use", content: "read /etc/hosts", metadata: { name: "read", input: {}, callId: "c2", ...sub } });
+    r.render({ type: "permission_request", content: "OpenCode asks permission for read: /etc/hosts", metadata: { id: "per_1", permission: "read", patterns: [], always: [], sessionId: "ses_child", ...sub } });
+    r.permissionAnswer("reject", "answered");
+    r.render({ type: "tool_result", content: "rejected", metadata: { name: "read", callId: "c2", isError: true, ...sub } });
+    r.render({ type: "error", content: "The model provider failed.", metadata: { code: "provider" } });
+    r.render(done(0)); // no model step: no usage line
+    assert.equal(
+      io.err.join(""),
+      "hmm\n[subagent] ▸ read /etc/hosts\n[subagent] ? OpenCode asks permission for read: /etc/hosts\n  rejected (answered)\n[subagent]   ✗ read: rejected\nerror: The model provider failed.\n",
+    );
+  });
+});
+
+describe("listing helpers", () => {
+  const now = Date.UTC(2026, 8, 14, 12, 0, 0);
+  test("ago", () => {
+    assert.equal(ago(now - 10_000, now), "just now");
+    assert.equal(ago(now - 5 * 60_000, now), "5 min ago");
+    assert.equal(ago(now - 3 * 3_600_000, now), "3 h ago");
+    assert.equal(ago(now - 86_400_000, now), "1 day ago");
+    assert.equal(ago(now - 40 * 86_400_000, now), "2026-08-05");
+  });
+
+  test("columns pad by characters, style after padding, and leave the last column unpadded", () => {
+    const lines = columns([["KEY", "TITLE"], ["cli:default", "ünïcode"], ["x", ""]], (t, row) => (row === 0 ? `<${t}>` : t));
+    assert.deepEqual(lines, ["<KEY        >  <TITLE>", "cli:default  ünïcode", "x"]);
+  });
+
+  test("conversations: the current one marked; the next free cli:N", () => {
+    const record = (key: string, lastUsedAt: number): ConversationRecord => ({ key, serverUrl: "http://s", directory: "", sessionId: "ses_1", title: `t ${key}`, model: "", createdAt: 0, lastUsedAt, lastMessageId: "" });
+    const records = [record("cli:3", now), record("cli:default", now - 120_000), record("web:9", now)];
+    assert.deepEqual(conversationLines(records, colorsFor(false), { current: "cli:3", now }), [
+      "   KEY          TITLE          LAST USED  MODEL",
+      "*  cli:3        t cli:3        just now   default",
+      "   cli:default  t cli:default  2 min ago  default",
+      "   web:9        t web:9        just now   default",
+    ]);
+    assert.equal(nextConversationKey(records), "cli:4");
+    assert.equal(nextConversationKey([]), "cli:2");
+  });
+
+  test("this machine, for --spawn", () => {
+    for (const host of ["localhost", "127.0.0.1", "127.1.2.3", "[::1]", "::1", "app.localhost"]) assert.ok(isThisMachine(host), host);
+    for (const host of ["example.com", "10.0.0.1", "0.0.0.0", "128.0.0.1", "localhost.example.com"]) assert.ok(!isThisMachine(host), host);
+  });
+});
