@@ -2,7 +2,7 @@
 // it is compared to, and the targets of issue #5 as ratios or bounds (BENCHMARKS.md records a
 // run). Never part of `npm test`.
 //
-//   npm run bench                       all five, about 3-4 minutes on 2 cores
+//   npm run bench                       all five, about 2 minutes on 2 cores
 //   npm run bench -- throughput latency only those (throughput, latency, concurrency, long, cold)
 //   npm run bench -- --json out.json    also write the results as JSON
 

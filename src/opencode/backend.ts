@@ -165,10 +165,9 @@ export class OpenCodeBackend implements AgentBackend {
         // No `tools` here: the server turns a prompt's `tools` into the session's permission
         // rules, replacing the ruleset the session was created with (measured on 1.18.33).
       });
-      const turn = profile.protocol === "events"
-        ? this.followEvents(run, record, body, key, maxTurns, options.signal)
-        : this.followNdjson(run, record, body, key, maxTurns, options.signal);
-      for await (const event of turn) yield run.see(event);
+      const turn: Turn = { run, record, body, key, maxTurns, signal: options.signal };
+      const events = profile.protocol === "events" ? this.followEvents(turn) : this.followNdjson(turn);
+      for await (const event of events) yield run.see(event);
       this.store.touch(scope, run.lastMessageId);
     } catch (error) {
       yield run.fail(...describeFailure(error));
@@ -240,14 +239,7 @@ export class OpenCodeBackend implements AgentBackend {
   }
 
   /** The real server: subscribe first, then prompt_async, then follow the session's events. */
-  private async *followEvents(
-    run: RunState,
-    record: ConversationRecord,
-    body: (messageID: string) => OcPromptBody,
-    key: string,
-    maxTurns: number,
-    signal: AbortSignal | undefined,
-  ): AsyncGenerator<AgentEvent> {
+  private async *followEvents({ run, record, body, key, maxTurns, signal }: Turn): AsyncGenerator<AgentEvent> {
     const sessionId = record.sessionId;
     const inbox = new AsyncQueue<Item>();
     const unsubscribe = this.hub.subscribe(sessionId, (signal) => inbox.push(signal));
@@ -349,11 +341,9 @@ export class OpenCodeBackend implements AgentBackend {
         }
         const active = this.active.get(key);
         if (active) active.status.turns = translator.turns;
-        run.turns = translator.turns;
-        run.failed ||= translator.failed;
-        if (maxTurns > 0 && translator.turns > maxTurns && !run.maxTurnsHit) {
-          run.maxTurnsHit = true;
-          yield { type: "error", content: `Stopped after ${maxTurns} model step${maxTurns === 1 ? "" : "s"}: the turn limit (POCKETPAW_OPENCODE_MAX_TURNS or --max-turns) was reached.`, metadata: { code: "max_turns" } };
+        const limit = run.follow(translator, maxTurns);
+        if (limit) {
+          yield limit;
           await abort("max_turns");
         }
       }
@@ -369,14 +359,7 @@ export class OpenCodeBackend implements AgentBackend {
    * JSON value per line: OpenCode events (`{type, properties}`) or whole messages
    * (`{info, parts}`), read by the same translator.
    */
-  private async *followNdjson(
-    run: RunState,
-    record: ConversationRecord,
-    body: (messageID: string) => OcPromptBody,
-    key: string,
-    maxTurns: number,
-    signal: AbortSignal | undefined,
-  ): AsyncGenerator<AgentEvent> {
+  private async *followNdjson({ run, record, body, key, maxTurns, signal }: Turn): AsyncGenerator<AgentEvent> {
     const sessionId = record.sessionId;
     const userMessageId = newMessageId(record.lastMessageId);
     run.lastMessageId = userMessageId;
@@ -398,11 +381,9 @@ export class OpenCodeBackend implements AgentBackend {
         for (const event of parseNdjsonLine(line)) {
           for (const out of translator.handle(event)) yield out;
         }
-        run.turns = translator.turns;
-        run.failed ||= translator.failed;
-        if (maxTurns > 0 && translator.turns > maxTurns && !run.maxTurnsHit) {
-          run.maxTurnsHit = true;
-          yield { type: "error", content: `Stopped after ${maxTurns} model step${maxTurns === 1 ? "" : "s"}: the turn limit was reached.`, metadata: { code: "max_turns" } };
+        const limit = run.follow(translator, maxTurns);
+        if (limit) {
+          yield limit;
           stop("max_turns");
         }
       }
@@ -441,6 +422,17 @@ export class OpenCodeBackend implements AgentBackend {
   }
 }
 
+/** What following one turn needs, whichever protocol the server speaks. */
+interface Turn {
+  run: RunState;
+  record: ConversationRecord;
+  /** The prompt's body, under the user message id the follower chooses. */
+  body: (messageID: string) => OcPromptBody;
+  key: string;
+  maxTurns: number;
+  signal: AbortSignal | undefined;
+}
+
 /** Book-keeping of one run, and the two events every run can end with. */
 class RunState {
   sessionId: string | undefined;
@@ -458,6 +450,19 @@ class RunState {
       if (!event.metadata.subagent && event.metadata.messageId > this.lastMessageId) this.lastMessageId = event.metadata.messageId;
     }
     return event;
+  }
+
+  /**
+   * Takes in the translator's progress; past the turn limit, returns the max_turns error (once)
+   * and the caller stops the run on the server.
+   */
+  follow(translator: TurnTranslator, maxTurns: number): AgentEvent | undefined {
+    this.turns = translator.turns;
+    this.failed ||= translator.failed;
+    if (maxTurns <= 0 || translator.turns <= maxTurns || this.maxTurnsHit) return undefined;
+    this.maxTurnsHit = true;
+    const steps = `${maxTurns} model step${maxTurns === 1 ? "" : "s"}`;
+    return { type: "error", content: `Stopped after ${steps}: the turn limit (POCKETPAW_OPENCODE_MAX_TURNS or --max-turns) was reached.`, metadata: { code: "max_turns" } };
   }
 
   fail(code: ErrorCode, content: string): AgentEvent {

@@ -3,40 +3,19 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { OpenCodeBackend, type OpenCodeBackendOptions } from "../../src/opencode/backend.js";
 import { OpenCodeClient } from "../../src/opencode/client.js";
 import { SqliteSessionStore } from "../../src/sessions/sqlite-store.js";
 import { MemorySessionStore } from "../../src/sessions/store.js";
-import { type ScriptedModel, startScriptedModel } from "../../src/demo/scripted-model.js";
 import { type OpenCodeServer, freePort, startOpenCode } from "../support/opencode-server.js";
+import { useRealServer } from "../support/real-server.js";
 import { collect, lastOf, ofType, storedTurn, textOf } from "../support/run.js";
 import { type LocalServer, startHtmlServer, startSeedNdjsonServer } from "../support/seed-servers.js";
 
-let model: ScriptedModel;
-let server: OpenCodeServer;
-const backends: OpenCodeBackend[] = [];
-
-function backend(options: Partial<OpenCodeBackendOptions> = {}): OpenCodeBackend {
-  const b = new OpenCodeBackend({ baseUrl: server.url, timeoutMs: 10_000, store: new MemorySessionStore(), ...options });
-  backends.push(b);
-  return b;
-}
-
-before(async () => {
-  model = await startScriptedModel();
-  server = await startOpenCode({ modelBaseURL: model.baseURL });
-  console.log(`# opencode serve started in ${server.startupMs} ms`);
-});
-
-after(async () => {
-  await Promise.all(backends.map((b) => b.close()));
-  await server?.stop();
-  await model?.close();
-});
+const real = useRealServer();
 
 describe("the OpenCode backend against the real server", () => {
   test("plain text streams in more than one chunk and equals what the server stored", async () => {
-    const b = backend();
+    const b = real.backend();
     const events = await collect(b, "[[reply:Hello there from the fake model, streamed word by word]]", { sessionKey: "t:text" });
     const chunks = ofType(events, "message");
     assert.ok(chunks.length > 1, `expected several chunks, got ${chunks.length}`);
@@ -52,7 +31,7 @@ describe("the OpenCode backend against the real server", () => {
   });
 
   test("a bash tool step: tool_use with its input, the whole output, then the answer", async () => {
-    const events = await collect(backend(), "[[bash:printf 'line1\\nline2\\n']]", { sessionKey: "t:bash" });
+    const events = await collect(real.backend(), "[[bash:printf 'line1\\nline2\\n']]", { sessionKey: "t:bash" });
     const [use] = ofType(events, "tool_use");
     const [result] = ofType(events, "tool_result");
     assert.equal(use?.metadata.name, "bash");
@@ -66,22 +45,22 @@ describe("the OpenCode backend against the real server", () => {
   });
 
   test("reasoning arrives as thinking, then thinking_done", async () => {
-    const events = await collect(backend(), "[[think:Let me consider this]][[reply:Done thinking]]", { sessionKey: "t:think" });
+    const events = await collect(real.backend(), "[[think:Let me consider this]][[reply:Done thinking]]", { sessionKey: "t:think" });
     assert.equal(ofType(events, "thinking").map((e) => e.content).join(""), "Let me consider this");
     assert.equal(ofType(events, "thinking_done").length, 1);
     assert.equal(textOf(events), "Done thinking");
   });
 
   test("a model override reaches the model as {providerID, modelID}", async () => {
-    const before = model.requests.length;
-    const events = await collect(backend({ model: "fake/fake-model" }), "[[reply:via override]]", { sessionKey: "t:model", model: "fake/other-model" });
+    const before = real.model.requests.length;
+    const events = await collect(real.backend({ model: "fake/fake-model" }), "[[reply:via override]]", { sessionKey: "t:model", model: "fake/other-model" });
     assert.equal(textOf(events), "via override");
-    const used = model.requests.slice(before).filter((r) => !r.isTitle).map((r) => r.model);
+    const used = real.model.requests.slice(before).filter((r) => !r.isTitle).map((r) => r.model);
     assert.deepEqual([...new Set(used)], ["other-model"]);
   });
 
   test("a provider error ends the run with one error event a person can act on", async () => {
-    const events = await collect(backend(), "[[error:400]]", { sessionKey: "t:provider" });
+    const events = await collect(real.backend(), "[[error:400]]", { sessionKey: "t:provider" });
     const errors = ofType(events, "error");
     assert.equal(errors.length, 1);
     assert.equal(errors[0]?.metadata.code, "provider");
@@ -91,7 +70,7 @@ describe("the OpenCode backend against the real server", () => {
   });
 
   test("two conversations at once get their own answers, in their own sessions", async () => {
-    const b = backend();
+    const b = real.backend();
     const [a, c] = await Promise.all([
       collect(b, "[[delay:15]][[reply:alpha alpha alpha alpha alpha alpha]]", { sessionKey: "t:a" }),
       collect(b, "[[delay:15]][[reply:omega omega omega omega omega omega]]", { sessionKey: "t:b" }),
@@ -104,14 +83,14 @@ describe("the OpenCode backend against the real server", () => {
   test("a conversation continues across runs, and across processes through the store", async () => {
     const home = mkdtempSync(join(tmpdir(), "pocketpaw-store-"));
     try {
-      const first = backend({ store: new SqliteSessionStore(join(home, "pocketpaw.db")) });
+      const first = real.backend({ store: new SqliteSessionStore(join(home, "pocketpaw.db")) });
       const one = await collect(first, "[[reply:first answer]]", { sessionKey: "t:continue" });
       const two = await collect(first, "[[reply:second answer]]", { sessionKey: "t:continue" });
       const sessionId = ofType(one, "done")[0]?.metadata.sessionId;
       assert.equal(ofType(two, "done")[0]?.metadata.sessionId, sessionId);
       assert.equal(ofType(two, "status").filter((s) => s.metadata.state === "session_created").length, 0);
       // A second backend (another pocketpaw process) on the same store continues the same session.
-      const second = backend({ store: new SqliteSessionStore(join(home, "pocketpaw.db")) });
+      const second = real.backend({ store: new SqliteSessionStore(join(home, "pocketpaw.db")) });
       const three = await collect(second, "[[reply:third answer]]", { sessionKey: "t:continue" });
       assert.equal(ofType(three, "done")[0]?.metadata.sessionId, sessionId);
       assert.equal(textOf(three), "third answer");
@@ -124,11 +103,11 @@ describe("the OpenCode backend against the real server", () => {
 
   test("a session the server no longer knows is replaced, and the run says so", async () => {
     const store = new MemorySessionStore();
-    const b = backend({ store });
+    const b = real.backend({ store });
     const one = await collect(b, "[[reply:before]]", { sessionKey: "t:replace" });
     const old = ofType(one, "done")[0]?.metadata.sessionId as string;
     await b.client.deleteSession(old);
-    const fresh = backend({ store }); // a new process: it has not seen the session yet
+    const fresh = real.backend({ store }); // a new process: it has not seen the session yet
     const two = await collect(fresh, "[[reply:after]]", { sessionKey: "t:replace" });
     const replaced = ofType(two, "status").find((s) => s.metadata.state === "session_replaced");
     assert.ok(replaced, "a session_replaced status");
@@ -137,7 +116,7 @@ describe("the OpenCode backend against the real server", () => {
   });
 
   test("stop mid-stream ends the run as stopped, and the server's run really stops", async () => {
-    const b = backend();
+    const b = real.backend();
     const key = "t:stop";
     const other = collect(b, "[[delay:20]][[reply:the other conversation goes on to its very end]]", { sessionKey: "t:other" });
     const events = await collect(b, "[[delay:100]][[chunks:100]]", { sessionKey: key }, async (event, all) => {
@@ -158,14 +137,14 @@ describe("the OpenCode backend against the real server", () => {
 
   test("an aborted signal stops the run like stop()", async () => {
     const controller = new AbortController();
-    const events = await collect(backend(), "[[delay:100]][[chunks:100]]", { sessionKey: "t:signal", signal: controller.signal }, (event, all) => {
+    const events = await collect(real.backend(), "[[delay:100]][[chunks:100]]", { sessionKey: "t:signal", signal: controller.signal }, (event, all) => {
       if (event.type === "message" && ofType(all, "message").length === 2) controller.abort();
     });
     assert.equal(ofType(events, "done")[0]?.metadata.reason, "stopped");
   });
 
   test("max turns: past the limit the run is stopped on the server with a max_turns error", async () => {
-    const b = backend({ maxTurns: 2 });
+    const b = real.backend({ maxTurns: 2 });
     // Each step thinks for 300 ms before its tool call, so the abort lands inside the third step
     // (with instant steps a fourth could start before the abort arrives).
     const events = await collect(b, "[[delay:300]][[think:hmm]][[steps:5]]", { sessionKey: "t:max" });
@@ -183,7 +162,7 @@ describe("the OpenCode backend against the real server", () => {
   test("a permission request is shown and answered: once lets the tool run, reject stops it", async () => {
     const ask = [{ permission: "bash", pattern: "*", action: "ask" as const }];
     for (const [reply, expectError] of [["once", false], ["reject", true]] as const) {
-      const b = backend({ permission: ask });
+      const b = real.backend({ permission: ask });
       const events = await collect(b, "[[bash:echo allowed]]", { sessionKey: `t:perm-${reply}` }, async (event) => {
         if (event.type === "permission_request") await b.replyPermission(event.metadata.id, reply);
       });
@@ -198,7 +177,7 @@ describe("the OpenCode backend against the real server", () => {
   });
 
   test("a subagent's tool steps reach the conversation, marked as the subagent's", async () => {
-    const events = await collect(backend(), "[[task:[[bash:echo from-child]]]]", { sessionKey: "t:task" });
+    const events = await collect(real.backend(), "[[task:[[bash:echo from-child]]]]", { sessionKey: "t:task" });
     const childResults = ofType(events, "tool_result").filter((e) => e.metadata.subagent);
     assert.ok(childResults.some((e) => e.metadata.name === "bash" && e.content === "from-child\n"), JSON.stringify(ofType(events, "tool_result")));
     const task = ofType(events, "tool_use").find((e) => e.metadata.name === "task");
@@ -213,7 +192,7 @@ describe("the OpenCode backend against the real server", () => {
 describe("servers that cannot be used", () => {
   test("wrong URL: unreachable, with the URL and the start command", async () => {
     const port = await freePort();
-    const events = await collect(backend({ baseUrl: `http://127.0.0.1:${port}` }), "hi");
+    const events = await collect(real.backend({ baseUrl: `http://127.0.0.1:${port}` }), "hi");
     const [error] = ofType(events, "error");
     assert.equal(error?.metadata.code, "unreachable");
     assert.match(error?.content ?? "", new RegExp(`127\\.0\\.0\\.1:${port}`));
@@ -224,7 +203,7 @@ describe("servers that cannot be used", () => {
   test("an HTML server is reported as not an OpenCode server", async () => {
     const html: LocalServer = await startHtmlServer();
     try {
-      const events = await collect(backend({ baseUrl: html.url }), "hi");
+      const events = await collect(real.backend({ baseUrl: html.url }), "hi");
       const [error] = ofType(events, "error");
       assert.equal(error?.metadata.code, "not_opencode");
       assert.match(error?.content ?? "", /HTML page/);
@@ -236,7 +215,7 @@ describe("servers that cannot be used", () => {
   test("the seed's NDJSON protocol is understood by the same translator", async () => {
     const seed = await startSeedNdjsonServer();
     try {
-      const events = await collect(backend({ baseUrl: seed.url }), "hello seed", { sessionKey: "t:seed" });
+      const events = await collect(real.backend({ baseUrl: seed.url }), "hello seed", { sessionKey: "t:seed" });
       assert.ok(ofType(events, "message").length >= 3);
       assert.equal(textOf(events), "Seed says: hello seed");
       assert.equal(ofType(events, "tool_result")[0]?.content, "seed\n");
@@ -253,20 +232,20 @@ describe("servers that cannot be used", () => {
 describe("a server with a password", () => {
   let locked: OpenCodeServer;
   before(async () => {
-    locked = await startOpenCode({ modelBaseURL: model.baseURL, password: "s3cret-pass" });
+    locked = await startOpenCode({ modelBaseURL: real.model.baseURL, password: "s3cret-pass" });
   });
   after(async () => {
     await locked?.stop();
   });
 
   test("the right password works on every request, the event stream included", async () => {
-    const events = await collect(backend({ baseUrl: locked.url, password: "s3cret-pass" }), "[[reply:authorised]]", { sessionKey: "t:auth" });
+    const events = await collect(real.backend({ baseUrl: locked.url, password: "s3cret-pass" }), "[[reply:authorised]]", { sessionKey: "t:auth" });
     assert.equal(textOf(events), "authorised");
   });
 
   for (const [what, password] of [["a wrong password", "nope"], ["no password", ""]] as const) {
     test(`${what}: an auth error that never shows the password`, async () => {
-      const events = await collect(backend({ baseUrl: locked.url, password }), "hi");
+      const events = await collect(real.backend({ baseUrl: locked.url, password }), "hi");
       const [error] = ofType(events, "error");
       assert.equal(error?.metadata.code, "auth");
       assert.match(error?.content ?? "", /POCKETPAW_OPENCODE_PASSWORD/);

@@ -3,39 +3,28 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { type ScriptedModel, startScriptedModel } from "../../src/demo/scripted-model.js";
 import { OpenCodeClient } from "../../src/opencode/client.js";
-import { type OpenCodeServer, startOpenCode } from "../support/opencode-server.js";
+import { useRealServer } from "../support/real-server.js";
 import { type PtySession, hasScript, runCliOnPty } from "../support/pty.js";
 
+const real = useRealServer({ extraConfig: { permission: { bash: "ask" } } });
+
+before(() => {
+  assert.ok(hasScript(), "these tests need util-linux `script` for a pseudo-terminal: apt-get install bsdutils");
+});
+
+after(() => {
+  for (const s of sessions) s.kill();
+});
+
 // `pocketpaw chat` (and `ask`) on a pseudo-terminal: what only happens when a person is there.
-let model: ScriptedModel;
-let server: OpenCodeServer;
-let home: string;
-let env: Record<string, string>;
 const sessions: PtySession[] = [];
 
 function onPty(args: string[], extra: Record<string, string> = {}): PtySession {
-  const session = runCliOnPty(args, { ...env, ...extra });
+  const session = runCliOnPty(args, { ...real.env, ...extra });
   sessions.push(session);
   return session;
 }
-
-
-before(async () => {
-  assert.ok(hasScript(), "these tests need util-linux `script` for a pseudo-terminal: apt-get install bsdutils");
-  model = await startScriptedModel();
-  server = await startOpenCode({ modelBaseURL: model.baseURL, extraConfig: { permission: { bash: "ask" } } });
-  home = mkdtempSync(join(tmpdir(), "pocketpaw-tty-"));
-  env = { POCKETPAW_HOME: home, POCKETPAW_OPENCODE_BASE_URL: server.url };
-});
-
-after(async () => {
-  for (const s of sessions) s.kill();
-  await server?.stop();
-  await model?.close();
-  if (home) rmSync(home, { recursive: true, force: true });
-});
 
 describe("pocketpaw chat on a terminal", () => {
   test("the reply streams; a permission question is answered with one key; the tool step is one line", async () => {
@@ -73,7 +62,7 @@ describe("pocketpaw chat on a terminal", () => {
     await t.waitFor(/tokens .* · stopped\n/);
     assert.ok(!t.text().includes("w199"), "the answer was cut short");
     // The server is not running the session any more.
-    const statuses = await new OpenCodeClient({ baseUrl: server.url }).sessionStatus();
+    const statuses = await new OpenCodeClient({ baseUrl: real.server.url }).sessionStatus();
     assert.deepEqual(Object.values(statuses).filter((s) => s.type !== "idle"), []);
 
     const from = t.text().length;

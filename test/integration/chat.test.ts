@@ -4,34 +4,19 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { AgentEvent } from "../../src/agent/events.js";
-import { type ScriptedModel, startScriptedModel } from "../../src/demo/scripted-model.js";
 import { OpenCodeClient } from "../../src/opencode/client.js";
 import { type CliResult, runCli } from "../support/cli.js";
-import { type OpenCodeServer, freePort, startOpenCode } from "../support/opencode-server.js";
+import { freePort, startOpenCode } from "../support/opencode-server.js";
+import { useRealServer } from "../support/real-server.js";
 import { eventually } from "../support/run.js";
 
+const real = useRealServer({ extraConfig: { permission: { bash: "ask" } } });
+
 // `pocketpaw chat` with stdin a pipe: one message per line, plain output, NDJSON with --json.
-let model: ScriptedModel;
-let server: OpenCodeServer;
-let home: string;
-let env: Record<string, string>;
-
-before(async () => {
-  model = await startScriptedModel();
-  server = await startOpenCode({ modelBaseURL: model.baseURL, extraConfig: { permission: { bash: "ask" } } });
-  home = mkdtempSync(join(tmpdir(), "pocketpaw-chat-"));
-  env = { POCKETPAW_HOME: home, POCKETPAW_OPENCODE_BASE_URL: server.url };
-});
-
-after(async () => {
-  await server?.stop();
-  await model?.close();
-  if (home) rmSync(home, { recursive: true, force: true });
-});
 
 /** Runs `pocketpaw chat ARGS` with `lines` on its stdin, then end of input. */
 function chat(lines: string[], args: string[] = [], extraEnv: Record<string, string> = {}): Promise<CliResult> {
-  return runCli(["chat", ...args], { ...env, ...extraEnv }, {
+  return runCli(["chat", ...args], { ...real.env, ...extraEnv }, {
     onStart: (child) => {
       child.stdin?.end(lines.map((l) => `${l}\n`).join(""));
     },
@@ -63,7 +48,7 @@ describe("pocketpaw chat on a pipe", () => {
     assert.ok(ids[0]?.startsWith("ses"));
     assert.deepEqual(new Set(ids).size, 1, `one session for the whole conversation: ${ids.join(", ")}`);
     // The server holds the three prompts in that one session.
-    const prompts = model.requests.filter((q) => !q.isTitle).map((q) => q.userText);
+    const prompts = real.model.requests.filter((q) => !q.isTitle).map((q) => q.userText);
     assert.deepEqual(prompts.filter((t) => ["[[reply:a]]", "[[reply:b]]", "[[reply:c]]"].includes(t)), ["[[reply:a]]", "[[reply:b]]", "[[reply:c]]"]);
   });
 
@@ -96,11 +81,11 @@ describe("pocketpaw chat on a pipe", () => {
     assert.match(r.stderr, /Switched to pipe:cmds: "\[\[reply:in the first\]\]" \(last used just now\)\./);
     assert.match(r.stderr, /Model: fake\/other-model from the next turn on\./);
     assert.match(r.stderr, /Provider fake has no model "missing"; it has fake-model, other-model\./);
-    assert.equal(model.requests.at(-1)?.model, "other-model", "the turn after /model used it");
+    assert.equal(real.model.requests.at(-1)?.model, "other-model", "the turn after /model used it");
     assert.match(r.stderr, /No tool has run in this chat yet\./);
     assert.match(r.stderr, /Unknown command \/frobnicate: \/help lists them\./);
     assert.match(r.stderr, /\/switch KEY +continue conversation KEY/);
-    assert.ok(!model.requests.some((q) => q.userText.includes("never sent")), "/exit ends the chat");
+    assert.ok(!real.model.requests.some((q) => q.userText.includes("never sent")), "/exit ends the chat");
   });
 
   test("permission requests: rejected without --approve (saying why), allowed with it; /output shows the whole output", async () => {
@@ -125,7 +110,7 @@ describe("pocketpaw chat on a pipe", () => {
     const first = await chat(["[[reply:hello]]"], ["--json", "--session", "pipe:stop"]);
     const [sessionId] = sessionsOf(first.stdout);
     assert.ok(sessionId);
-    const client = new OpenCodeClient({ baseUrl: server.url });
+    const client = new OpenCodeClient({ baseUrl: real.server.url });
     await client.promptAsync(sessionId, { parts: [{ type: "text", text: "[[delay:100]][[chunks:600]]" }] });
     await eventually(async () => (await client.sessionStatus())[sessionId]?.type === "busy", 10_000, "the other run to start");
     const r = await chat(["/stop"], ["--session", "pipe:stop"]);
@@ -149,7 +134,7 @@ describe("pocketpaw chat on a pipe", () => {
   });
 
   test("Ctrl-C (SIGINT) on a pipeline stops the turn on the server and ends the chat with 130", async () => {
-    const r = await runCli(["chat", "--session", "pipe:int"], env, {
+    const r = await runCli(["chat", "--session", "pipe:int"], real.env, {
       onStart: (child, output) => {
         child.stdin?.write("[[delay:100]][[chunks:80]]\n[[reply:not this one]]\n");
         const timer = setInterval(() => {

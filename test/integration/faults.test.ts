@@ -83,10 +83,11 @@ describe("the event stream cut or stalled mid-turn", () => {
     test(`cut ${cuts} time(s): nothing lost, nothing repeated`, async () => {
       const b = backend();
       // After a cut the part being written is completed from its final form, so the cuts are
-      // timed (every 400 ms from the first chunk) rather than counted in chunks.
+      // timed (every 400 ms from the first chunk) rather than counted in chunks; the turn lasts
+      // 4 s, time enough for three cuts and their reconnections on a busy machine.
       let done = 0;
       let timer: NodeJS.Timeout | undefined;
-      const events = await collect(b, "[[delay:40]][[chunks:60]]", { sessionKey: `f:cut${cuts}` }, (event) => {
+      const events = await collect(b, "[[delay:40]][[chunks:100]]", { sessionKey: `f:cut${cuts}` }, (event) => {
         if (event.type !== "message" || timer) return;
         timer = setInterval(() => {
           if (done < cuts && proxy.cut(isEventStream) > 0) done++;
@@ -96,7 +97,7 @@ describe("the event stream cut or stalled mid-turn", () => {
       assert.equal(done, cuts);
       assert.equal(status(events, "reconnecting").length, cuts);
       await assertDeliveredAsStored(events);
-      assert.equal(textOf(events), words(60));
+      assert.equal(textOf(events), words(100));
       assert.equal(ofType(events, "done")[0]?.metadata.reason, "completed");
     });
   }
