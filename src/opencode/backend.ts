@@ -6,7 +6,7 @@ import {
   type RunOptions,
   type RunStatus,
 } from "../agent/backend.js";
-import { type AgentEvent, type DoneReason, type ErrorCode, type PermissionReply, addUsage, emptyUsage } from "../agent/events.js";
+import { type AgentEvent, type DoneReason, type ErrorCode, type PermissionReply, emptyUsage } from "../agent/events.js";
 import { BACKENDS } from "../agent/registry-info.js";
 import { parseModel } from "../config/settings.js";
 import { type ConversationRecord, type ConversationScope, MemorySessionStore, type SessionStore } from "../sessions/store.js";
@@ -167,7 +167,7 @@ export class OpenCodeBackend implements AgentBackend {
       });
       const turn: Turn = { run, record, body, key, maxTurns, signal: options.signal };
       const events = profile.protocol === "events" ? this.followEvents(turn) : this.followNdjson(turn);
-      for await (const event of events) yield run.see(event);
+      yield* events;
       this.store.touch(scope, run.lastMessageId);
     } catch (error) {
       yield run.fail(...describeFailure(error));
@@ -443,15 +443,6 @@ class RunState {
   maxTurnsHit = false;
   usage = emptyUsage();
 
-  see(event: AgentEvent): AgentEvent {
-    if (event.type === "token_usage") {
-      this.usage = addUsage(this.usage, event.metadata);
-      // The newest message of the session: the next prompt's id must sort after it.
-      if (!event.metadata.subagent && event.metadata.messageId > this.lastMessageId) this.lastMessageId = event.metadata.messageId;
-    }
-    return event;
-  }
-
   /**
    * Takes in the translator's progress; past the turn limit, returns the max_turns error (once)
    * and the caller stops the run on the server.
@@ -459,6 +450,8 @@ class RunState {
   follow(translator: TurnTranslator, maxTurns: number): AgentEvent | undefined {
     this.turns = translator.turns;
     this.failed ||= translator.failed;
+    this.usage = translator.usage;
+    if (translator.newestMessageId > this.lastMessageId) this.lastMessageId = translator.newestMessageId;
     if (maxTurns <= 0 || translator.turns <= maxTurns || this.maxTurnsHit) return undefined;
     this.maxTurnsHit = true;
     const steps = `${maxTurns} model step${maxTurns === 1 ? "" : "s"}`;

@@ -1,4 +1,4 @@
-import type { AgentEvent, ErrorCode, SubagentRef, TokenUsage } from "../agent/events.js";
+import { type AgentEvent, type ErrorCode, type SubagentRef, type TokenUsage, addUsage, emptyUsage } from "../agent/events.js";
 import { type OcError, type OcEvent, type OcMessage, type OcMessageInfo, type OcPart, eventSessionId, obj, str } from "./wire.js";
 
 /**
@@ -41,6 +41,10 @@ export class TurnTranslator {
   /** Set before stopping the run, so the server's "aborted" is not reported as a failure. */
   stopRequested = false;
   failed = false;
+  /** Tokens and cost of every completed step so far, subagents' included. */
+  usage: TokenUsage = emptyUsage();
+  /** The newest message id of the conversation's session seen in this run. */
+  newestMessageId = "";
 
   private readonly messages = new Map<string, MessageState>();
   private readonly parts = new Map<string, PartState>();
@@ -276,8 +280,12 @@ export class TurnTranslator {
       if (info.error) this.onError(info.error, subagent, out);
       if (done && !state.usageEmitted && info.tokens) {
         state.usageEmitted = true;
-        out.push({ type: "token_usage", content: "", metadata: { ...usageOf(info), messageId: info.id, ...(subagent ? { subagent } : {}) } });
+        const usage = usageOf(info);
+        this.usage = addUsage(this.usage, usage);
+        out.push({ type: "token_usage", content: "", metadata: { ...usage, messageId: info.id, ...(subagent ? { subagent } : {}) } });
       }
+      // The next prompt's id must sort after every message of the session (see message-id.ts).
+      if (!subagent && info.id > this.newestMessageId) this.newestMessageId = info.id;
       state.completed ||= done;
     }
     this.replay(this.waitingForMessage, info.id, out);
