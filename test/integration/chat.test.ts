@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { AgentEvent } from "../../src/agent/events.js";
 import { OpenCodeClient } from "../../src/opencode/client.js";
-import { type CliResult, runCli } from "../support/cli.js";
+import { type CliResult, interruptWhenStdoutHas, runCli } from "../support/cli.js";
 import { freePort, startOpenCode } from "../support/opencode-server.js";
 import { useRealServer } from "../support/real-server.js";
 import { eventually } from "../support/run.js";
@@ -137,12 +137,7 @@ describe("pocketpaw chat on a pipe", () => {
     const r = await runCli(["chat", "--session", "pipe:int"], real.env, {
       onStart: (child, output) => {
         child.stdin?.write("[[delay:100]][[chunks:80]]\n[[reply:not this one]]\n");
-        const timer = setInterval(() => {
-          if (output().stdout.includes("w3 ")) {
-            clearInterval(timer);
-            child.kill("SIGINT");
-          }
-        }, 20);
+        interruptWhenStdoutHas("w3 ")(child, output);
       },
     });
     assert.equal(r.code, 130, r.stderr);

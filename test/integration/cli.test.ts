@@ -6,7 +6,7 @@ import { after, before, describe, test } from "node:test";
 import type { AgentEvent } from "../../src/agent/events.js";
 import { OpenCodeClient } from "../../src/opencode/client.js";
 import { ApiError } from "../../src/opencode/errors.js";
-import { runCli } from "../support/cli.js";
+import { interruptWhenStdoutHas, runCli } from "../support/cli.js";
 import { type OpenCodeServer, freePort, startOpenCode } from "../support/opencode-server.js";
 import { useRealServer } from "../support/real-server.js";
 import { startHtmlServer } from "../support/seed-servers.js";
@@ -71,16 +71,7 @@ describe("pocketpaw ask", () => {
   });
 
   test("Ctrl-C stops the turn on the server and exits 130", async () => {
-    const r = await runCli(["ask", "--session", "cli:interrupt", "[[delay:100]][[chunks:80]]"], real.env, {
-      onStart: (child, output) => {
-        const timer = setInterval(() => {
-          if (output().stdout.includes("w3 ")) {
-            clearInterval(timer);
-            child.kill("SIGINT");
-          }
-        }, 20);
-      },
-    });
+    const r = await runCli(["ask", "--session", "cli:interrupt", "[[delay:100]][[chunks:80]]"], real.env, { onStart: interruptWhenStdoutHas("w3 ") });
     assert.equal(r.code, 130, r.stderr);
     assert.match(r.stderr, /Stopping/);
     assert.ok(!r.stdout.includes("w79"), "the answer was cut short");

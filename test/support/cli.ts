@@ -47,3 +47,16 @@ export function runCli(
     });
   });
 }
+
+/** An `onStart` for runCli: sends SIGINT (Ctrl-C) once stdout shows `text`. */
+export function interruptWhenStdoutHas(text: string): (child: ChildProcess, output: () => CliResult) => void {
+  return (child, output) => {
+    const timer = setInterval(() => {
+      if (output().stdout.includes(text)) {
+        clearInterval(timer);
+        child.kill("SIGINT");
+      }
+    }, 20);
+    child.once("exit", () => clearInterval(timer));
+  };
+}

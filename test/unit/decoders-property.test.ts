@@ -17,21 +17,9 @@ import { SseDecoder } from "../../src/opencode/sse.js";
 import { TurnTranslator } from "../../src/opencode/translate.js";
 import type { OcMessageInfo } from "../../src/opencode/wire.js";
 import { recordedEvents, recordingBytes, recordingPath } from "../support/recordings.js";
+import { cutAt } from "../support/chunks.js";
 
 const RECORDINGS = readdirSync(dirname(recordingPath("events-text.sse"))).filter((name) => name.endsWith(".sse")).sort();
-
-/** Cuts `bytes` at the given positions (any order, duplicates allowed: empty chunks are fine). */
-function cutAt(bytes: Uint8Array, positions: number[]): Uint8Array[] {
-  const cuts = positions.map((p) => p % (bytes.length + 1)).sort((a, b) => a - b);
-  const chunks: Uint8Array[] = [];
-  let start = 0;
-  for (const cut of cuts) {
-    chunks.push(bytes.subarray(start, cut));
-    start = cut;
-  }
-  chunks.push(bytes.subarray(start));
-  return chunks;
-}
 
 function decode(chunks: Uint8Array[]): string[] {
   const decoder = new SseDecoder();

@@ -5,6 +5,7 @@ import { LineDecoder } from "../../src/opencode/line-decoder.js";
 import { readNdjsonLines } from "../../src/opencode/ndjson.js";
 import { readSseData } from "../../src/opencode/sse.js";
 import { recordingBytes, recordingPath } from "../support/recordings.js";
+import { cutAt } from "../support/chunks.js";
 
 // ---------------------------------------------------------------------------------------------
 // Helpers: turn bytes into chunked async streams and collect what the decoders yield.
@@ -13,19 +14,6 @@ const encode = (text: string): Uint8Array => new TextEncoder().encode(text);
 
 async function* streamOf(chunks: Uint8Array[]): AsyncGenerator<Uint8Array> {
   for (const chunk of chunks) yield chunk;
-}
-
-/** Cuts `bytes` at the given positions (any order, duplicates allowed: empty chunks are fine). */
-function cutAt(bytes: Uint8Array, positions: number[]): Uint8Array[] {
-  const cuts = [...positions.map((p) => p % (bytes.length + 1))].sort((a, b) => a - b);
-  const chunks: Uint8Array[] = [];
-  let start = 0;
-  for (const cut of cuts) {
-    chunks.push(bytes.subarray(start, cut));
-    start = cut;
-  }
-  chunks.push(bytes.subarray(start));
-  return chunks;
 }
 
 /** Every way of cutting `bytes` into two chunks, including an empty first or last chunk. */
