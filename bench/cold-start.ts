@@ -1,12 +1,14 @@
 // Benchmark 5: CLI cold start. The CLI is compiled as it ships (tsc, into a temp folder beside a
 // copy of package.json), then `pocketpaw --version` and `pocketpaw backends` are timed against
-// `node -e 0`, interleaved, from spawn to exit.
+// `node -e 0`, interleaved, from spawn to exit; and `pocketpaw ask` to its first output against
+// a raw client doing the same REST calls (first-output.ts).
 
 import { spawn, spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { firstOutput } from "./first-output.js";
 import { type Section, type Target, fixed, median, target } from "./report.js";
 
 const REPO = fileURLToPath(new URL("../", import.meta.url));
@@ -67,6 +69,9 @@ export async function coldStart(options: ColdStartOptions = COLD_START_DEFAULTS)
       table.push([name, fixed(median(t), 1), fixed(Math.min(...t), 1), fixed(median(t) / base)]);
       if (name !== "node -e 0") targets.push(target(`${name} / node -e 0`, median(t) / base, "<=", 2));
     }
+    const first = await firstOutput(main, Math.min(options.runs, 10));
+    table.push(...first.rows);
+    notes.push(`\`ask\` to first output: what pocketpaw adds over a raw client, +${fixed(first.addedMs, 1)} ms median (new session each run, against the real server)`);
     if (tsc.status !== 0) notes.push("the build reported type errors (it still emitted the CLI)");
     notes.push(`${options.runs} runs each, interleaved, spawn to exit, compiled JavaScript (dist), not tsx`);
     return { title: "5. CLI cold start", table, targets, notes };

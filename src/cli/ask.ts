@@ -2,7 +2,8 @@ import { DEFAULT_SESSION_KEY } from "../agent/backend.js";
 import type { PermissionReply } from "../agent/events.js";
 import { type CommonFlags, CliError, backendFrom, settingsFrom } from "./context.js";
 import { EXIT, exitCodeFor } from "./exit-codes.js";
-import { colorWanted, createRenderer } from "./render.js";
+import { colorWanted } from "./colors.js";
+import { createRenderer } from "./render.js";
 import { spawnIfWanted } from "./spawn.js";
 import { exitCodeOf, runTurn } from "./turn.js";
 

@@ -2,7 +2,7 @@ import type { BackendInfo } from "../agent/backend.js";
 import { BACKENDS } from "../agent/registry-info.js";
 import { EXIT } from "./exit-codes.js";
 import { columns } from "./format.js";
-import { colorsFor } from "./render.js";
+import { colorsFor } from "./colors.js";
 
 /**
  * `pocketpaw backends`: the six backends of PocketPaw's comparison, with their capability

@@ -8,7 +8,8 @@ import { type CommonFlags, homeOf, openCodeBackendFrom, settingsFrom, storeFrom 
 import { EXIT, exitCodeFor } from "./exit-codes.js";
 import { ago } from "./format.js";
 import { type LineReader, PipeLineReader, TerminalLineReader } from "./line-reader.js";
-import { colorWanted, createRenderer } from "./render.js";
+import { colorWanted } from "./colors.js";
+import { createRenderer } from "./render.js";
 import { spawnIfWanted } from "./spawn.js";
 import { type StandingAnswer, exitCodeOf, runTurn } from "./turn.js";
 

@@ -1,6 +1,6 @@
 import type { ConversationRecord } from "../sessions/store.js";
 import { ago, columns } from "./format.js";
-import type { Colors } from "./render.js";
+import type { Colors } from "./colors.js";
 
 /**
  * Remembered conversations as a listing, newest first: key, title, last use, model; the current

@@ -1,5 +1,5 @@
 import { runDemo } from "../demo/run-demo.js";
-import { colorWanted } from "./render.js";
+import { colorWanted } from "./colors.js";
 
 /** `pocketpaw demo`: the demo conversation on this terminal (see src/demo/run-demo.ts). */
 export function demo(): Promise<number> {

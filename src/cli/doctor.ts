@@ -7,7 +7,7 @@ import { readSseData } from "../opencode/sse.js";
 import { SqliteSessionStore, StoreError } from "../sessions/sqlite-store.js";
 import { type CommonFlags, homeOf, settingFlags } from "./context.js";
 import { EXIT } from "./exit-codes.js";
-import { colorsFor } from "./render.js";
+import { colorsFor } from "./colors.js";
 import { isThisMachine } from "./spawn.js";
 
 type Status = "ok" | "warn" | "fail" | "skip";

@@ -1,11 +1,18 @@
 #!/usr/bin/env node
-import { createRequire } from "node:module";
+import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
 import { EXIT } from "./exit-codes.js";
 
 // Each command's module is imported only when that command runs: `pocketpaw --version` must
 // not pay for the backend, SQLite and the HTTP stack.
-const { version } = createRequire(import.meta.url)("../../package.json") as { version: string };
+// (Read as a file: a createRequire() would start the CommonJS loader, a few ms of cold start.)
+// `pocketpaw sessions | head`: a reader that stops early is not an error.
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code === "EPIPE") process.exit(0);
+  throw error;
+});
+
+const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
 
 function serverOptions(command: Command): Command {
   return command

@@ -1,4 +1,4 @@
-import pc from "picocolors";
+import { type Colors, colorsFor } from "./colors.js";
 import type { Ora } from "ora";
 import type { AgentEvent, PermissionReply, ToolResultEvent, ToolUseEvent } from "../agent/events.js";
 
@@ -6,7 +6,6 @@ export interface Output {
   write(text: string): unknown;
 }
 
-export type Colors = ReturnType<typeof pc.createColors>;
 
 export interface RendererOptions {
   color: boolean;
@@ -29,17 +28,6 @@ interface RunningTool {
   line: string;
 }
 
-/** Colours on stderr's terminal, unless NO_COLOR says otherwise (FORCE_COLOR forces them). */
-export function colorWanted(): boolean {
-  if (process.env.NO_COLOR) return false;
-  if (process.env.FORCE_COLOR) return true;
-  return Boolean(process.stderr.isTTY);
-}
-
-/** Colour functions for the terminal (no-ops when colours are off). */
-export function colorsFor(enabled = colorWanted()): Colors {
-  return pc.createColors(enabled);
-}
 
 /** The renderer, with `ora` loaded only when there is a terminal to spin on. */
 export async function createRenderer(out: Output, err: Output, options: RendererOptions): Promise<TerminalRenderer> {
@@ -73,7 +61,7 @@ export class TerminalRenderer {
     private readonly options: RendererOptions,
     ora?: typeof import("ora").default,
   ) {
-    this.colors = pc.createColors(options.color);
+    this.colors = colorsFor(options.color);
     if (options.spinnerStream && ora) {
       // stdin is ours (the chat reads Ctrl-C and permission answers from it): ora must not take it.
       this.spinner = ora({ stream: options.spinnerStream, discardStdin: false, color: options.color ? "cyan" : false, isEnabled: true });

@@ -3,7 +3,8 @@ import { conversationLines } from "./conversations.js";
 import { type CommonFlags, CliError, openCodeBackendFrom, settingsFrom, storeFrom } from "./context.js";
 import { EXIT, exitCodeFor } from "./exit-codes.js";
 import { ago } from "./format.js";
-import { colorWanted, colorsFor, createRenderer } from "./render.js";
+import { colorWanted, colorsFor } from "./colors.js";
+import { createRenderer } from "./render.js";
 import { renderTranscript } from "./transcript.js";
 
 export interface SessionsFlags extends CommonFlags {

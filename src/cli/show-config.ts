@@ -3,7 +3,7 @@ import { SETTINGS } from "../config/settings.js";
 import { type CommonFlags, homeOf, settingsFrom } from "./context.js";
 import { EXIT } from "./exit-codes.js";
 import { columns } from "./format.js";
-import { colorsFor } from "./render.js";
+import { colorsFor } from "./colors.js";
 
 /** `pocketpaw config`: every effective setting and the source it came from; secrets masked. */
 export async function showConfig(flags: CommonFlags & { json?: boolean }): Promise<number> {

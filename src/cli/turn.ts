@@ -1,7 +1,8 @@
 import type { AgentBackend, RunOptions } from "../agent/backend.js";
 import type { AgentEvent, ErrorCode, PermissionReply, PermissionRequestEvent } from "../agent/events.js";
 import { EXIT } from "./exit-codes.js";
-import { type Output, type TerminalRenderer, colorsFor } from "./render.js";
+import { colorsFor } from "./colors.js";
+import type { Output, TerminalRenderer } from "./render.js";
 import { TurnKeys, isInterrupt } from "./turn-keys.js";
 
 /** Who answers permission requests when nobody is asked: a flag, or the demo. */

@@ -220,6 +220,12 @@ describe("pocketpaw sessions", () => {
 });
 
 describe("pocketpaw backends and config", () => {
+  test("a reader that stops early (`| head`) ends the command quietly, exit 0", async () => {
+    const r = await runCli(["backends"], real.env, { onStart: (child) => child.stdout?.destroy() });
+    assert.equal(r.code, 0);
+    assert.equal(r.stderr, "");
+  });
+
   test("backends: the six backends with badges, status, key and availability; --json too", async () => {
     const r = await runCli(["backends"], real.env);
     assert.equal(r.code, 0, r.stderr);

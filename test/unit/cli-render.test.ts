@@ -3,7 +3,8 @@ import { describe, test } from "node:test";
 import { type AgentEvent, emptyUsage } from "../../src/agent/events.js";
 import { conversationLines, nextConversationKey } from "../../src/cli/conversations.js";
 import { ago, columns } from "../../src/cli/format.js";
-import { TerminalRenderer, colorsFor } from "../../src/cli/render.js";
+import { colorsFor } from "../../src/cli/colors.js";
+import { TerminalRenderer } from "../../src/cli/render.js";
 import { isThisMachine } from "../../src/cli/spawn.js";
 import type { ConversationRecord } from "../../src/sessions/store.js";
 
