@@ -120,11 +120,11 @@ export class OpenCodeBackend implements AgentBackend {
   }
 
   run(message: string, options: RunOptions = {}): AsyncIterable<AgentEvent> {
-    return this.runSerialized(message, options);
+    return this.runOnce(message, options);
   }
 
-  private async *runSerialized(message: string, options: RunOptions): AsyncGenerator<AgentEvent> {
-    const key = options.sessionKey ?? DEFAULT_SESSION_KEY;
+  /** Runs of one conversation go one after the other: waits for the previous one; returns the release. */
+  private async lock(key: string): Promise<() => void> {
     const previous = this.locks.get(key) ?? Promise.resolve();
     let release!: () => void;
     const mine = new Promise<void>((resolve) => {
@@ -133,22 +133,21 @@ export class OpenCodeBackend implements AgentBackend {
     const tail = previous.then(() => mine);
     this.locks.set(key, tail);
     await previous;
-    try {
-      yield* this.runOnce(message, key, options);
-    } finally {
+    return () => {
       release();
       if (this.locks.get(key) === tail) this.locks.delete(key);
-    }
+    };
   }
 
-  private async *runOnce(message: string, key: string, options: RunOptions): AsyncGenerator<AgentEvent> {
+  private async *runOnce(message: string, options: RunOptions): AsyncGenerator<AgentEvent> {
+    const key = options.sessionKey ?? DEFAULT_SESSION_KEY;
+    const unlock = await this.lock(key);
     const run = new RunState();
     try {
       const modelText = options.model ?? this.options.model ?? "";
       const model = modelText ? parseModel(modelText) : undefined;
       if (modelText && !model) {
-        yield run.fail("bad_request", `The model "${modelText}" is not valid: expected provider/model, e.g. anthropic/claude-sonnet-4.`);
-        return;
+        throw new OpenCodeError("bad_request", `The model "${modelText}" is not valid: expected provider/model, e.g. anthropic/claude-sonnet-4.`);
       }
       const maxTurns = options.maxTurns ?? this.options.maxTurns ?? 0;
       const profile = await this.ensureServer();
@@ -173,6 +172,7 @@ export class OpenCodeBackend implements AgentBackend {
       yield run.fail(...describeFailure(error));
     } finally {
       this.active.delete(key);
+      unlock();
     }
     yield run.done();
   }

@@ -51,6 +51,13 @@ describe("the OpenCode backend against the real server", () => {
     assert.equal(textOf(events), "Done thinking");
   });
 
+  test("a model override that is not provider/model: a bad_request error, then done", async () => {
+    const events = await collect(real.backend(), "hi", { sessionKey: "t:bad-model", model: "gpt4" });
+    assert.deepEqual(events.map((e) => e.type), ["error", "done"]);
+    assert.equal(ofType(events, "error")[0]?.metadata.code, "bad_request");
+    assert.match(ofType(events, "error")[0]?.content ?? "", /"gpt4" is not valid: expected provider\/model/);
+  });
+
   test("a model override reaches the model as {providerID, modelID}", async () => {
     const before = real.model.requests.length;
     const events = await collect(real.backend({ model: "fake/fake-model" }), "[[reply:via override]]", { sessionKey: "t:model", model: "fake/other-model" });
