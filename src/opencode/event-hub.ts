@@ -83,11 +83,6 @@ export class EventHub {
     return () => this.unsubscribe(sessionId, listener);
   }
 
-  /** Another attempt at once (after a fatal error the hub waits for this or a new subscriber). */
-  retryNow(): void {
-    this.wakeRetry?.();
-  }
-
   async close(): Promise<void> {
     this.closed = true;
     this.listeners.clear();

@@ -10,6 +10,8 @@ export interface TranscriptTurn {
   /** When it was sent (ms since the epoch), when the server says. */
   at?: number;
   events: AgentEvent[];
+  /** Model steps of the run (its assistant messages). */
+  steps: number;
 }
 
 /**
@@ -28,11 +30,13 @@ export function transcriptOf(messages: OcMessage[]): TranscriptTurn[] {
       .filter((p) => p.type === "text" && !(p as { synthetic?: boolean }).synthetic)
       .map((p) => p.text ?? "")
       .join("");
+    const events = translator.resync(answers, false);
     turns.push({
       id: message.info.id,
       text,
       ...(message.info.time?.created ? { at: message.info.time.created } : {}),
-      events: translator.resync(answers, false),
+      events,
+      steps: translator.turns,
     });
   });
   return turns;

@@ -430,7 +430,7 @@ function wholeOutput(s: { output?: string; metadata?: Record<string, unknown> })
 }
 
 /** One line saying what a tool is about to do; the whole input is in the metadata. */
-export function describeToolInput(name: string, input: Record<string, unknown>): string {
+function describeToolInput(name: string, input: Record<string, unknown>): string {
   const main = ["command", "filePath", "path", "pattern", "url", "description", "prompt"]
     .map((k) => input[k])
     .find((v): v is string => typeof v === "string");

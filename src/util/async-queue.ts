@@ -19,10 +19,6 @@ export class AsyncQueue<T> {
     }
   }
 
-  get size(): number {
-    return this.items.length - this.head;
-  }
-
   /** The next item; waits for one. */
   next(): Promise<T> {
     if (this.head < this.items.length) {
