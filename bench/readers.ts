@@ -151,7 +151,7 @@ export async function readSdk(target: Target): Promise<Delivered> {
           }
         } else if (part.type === "tool" && part.state.status !== "pending") {
           const seen = toolSeen.get(part.id);
-          if (!seen) emit({ type: "tool_use", content: part.tool, metadata: { name: part.tool, input: part.state.input, callId: part.callID } });
+          if (!seen) emit({ type: "tool_use", content: part.tool, metadata: { name: part.tool, input: part.state.input, callId: part.callID, summary: "" } });
           if (seen !== "result" && (part.state.status === "completed" || part.state.status === "error")) {
             toolSeen.set(part.id, "result");
             emit({ type: "tool_result", content: part.state.status === "completed" ? part.state.output : part.state.error, metadata: { name: part.tool, callId: part.callID, isError: part.state.status === "error" } });

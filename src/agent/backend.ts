@@ -1,4 +1,5 @@
-import type { AgentEvent, PermissionReply } from "./events.js";
+import type { ConversationRecord } from "../sessions/store.js";
+import type { AgentEvent, ErrorCode, PermissionReply } from "./events.js";
 
 /** The capability badges PocketPaw's dashboard shows for a backend. */
 export type Capability = "streaming" | "tools" | "mcp" | "multi_turn" | "custom_system_prompt";
@@ -62,3 +63,114 @@ export interface AgentBackend {
 }
 
 export const DEFAULT_SESSION_KEY = "cli:default";
+
+/** Where a backend's conversations live: they are remembered per server and project directory. */
+export interface Place {
+  /** The server's URL as shown to people (no credentials). */
+  serverUrl: string;
+  /** The project directory on the server; "" = the server's own working directory. */
+  directory: string;
+}
+
+/** A model the server offers, as `provider/model`. */
+export interface ModelInfo {
+  id: string;
+  name: string;
+  provider: string;
+}
+
+export interface ModelCatalog {
+  models: ModelInfo[];
+  /** The server's default model per provider id. */
+  defaults: Record<string, string>;
+}
+
+/** Whether pocketpaw drives a server release (see the backend's version table). */
+export interface VersionSupport {
+  status: "tested" | "supported" | "newer" | "too_old" | "unknown";
+  /** Whether pocketpaw runs turns on this server. */
+  usable: boolean;
+  /** One sentence for people. */
+  summary: string;
+}
+
+/** The server, checked now: it answers, it is what the backend drives, and which release it is. */
+export interface ServerHealth {
+  url: string;
+  version: string;
+  /** How turns stream: the server's event stream, or the seed's NDJSON answer. */
+  protocol: "events" | "ndjson";
+  support: VersionSupport;
+}
+
+/** One exchange of a stored conversation: what the person wrote, and the run it started. */
+export interface TranscriptTurn {
+  /** The user message's id on the server. */
+  id: string;
+  text: string;
+  /** When it was sent (ms since the epoch), when the server says. */
+  at?: number;
+  events: AgentEvent[];
+  /** Model steps of the run. */
+  steps: number;
+}
+
+export interface Transcript {
+  conversation: ConversationRecord;
+  turns: TranscriptTurn[];
+  /** The server's own stored messages, unchanged (for `--json`). */
+  raw: unknown[];
+}
+
+/** One line of `pocketpaw doctor`: a check between this machine and a working turn. */
+export interface Check {
+  name: string;
+  status: "ok" | "warn" | "fail" | "skip";
+  detail: string;
+  /** What to do about a failure or warning. */
+  fix?: string;
+  /** What kind of failure this is (fronts map it to an exit code); absent = the turn would fail. */
+  code?: ErrorCode;
+}
+
+export type ForgetOutcome =
+  /** Forgotten here; the server's session stays. */
+  | "kept"
+  /** Forgotten here and deleted on the server. */
+  | "deleted"
+  /** Forgotten here; the server no longer had the session. */
+  | "gone";
+
+/**
+ * What fronts need besides runs: the conversations this backend remembers, and the server
+ * behind it. The backend is the only writer of its conversation store.
+ */
+export interface ConversationManager {
+  readonly place: Place;
+  /** Newest first; `everywhere` lists every server's and directory's, not just this place's. */
+  list(options?: { everywhere?: boolean }): ConversationRecord[];
+  get(key: string): ConversationRecord | undefined;
+  /** Throws UnknownConversationError. */
+  rename(key: string, title: string): ConversationRecord;
+  /** The model the conversation's next turns use ("" = the server's default); remembered if the conversation exists. */
+  setModel(key: string, model: string): void;
+  /** Throws UnknownConversationError; BackendError (code `session`) when the server no longer has it. */
+  transcript(key: string): Promise<Transcript>;
+  /**
+   * Forgets the conversation here (and with `deleteRemote` its session on the server; when that
+   * fails it stays remembered and the BackendError is thrown). Throws UnknownConversationError.
+   */
+  forget(key: string, options?: { deleteRemote?: boolean }): Promise<ForgetOutcome>;
+  /** Stops whatever the server still runs in the conversation (even a run another client started). */
+  stopRemote(key: string): Promise<"stopped" | "idle" | "no_session">;
+  models(): Promise<ModelCatalog>;
+  /** Why `model` ("provider/model") cannot be used on this server, or undefined when it can. */
+  checkModel(model: string): Promise<string | undefined>;
+  /** The server, checked now; throws BackendError. */
+  health(): Promise<ServerHealth>;
+  /** The checks `pocketpaw doctor` shows for the server, in order, later ones skipped after a failure. */
+  diagnose(): Promise<Check[]>;
+}
+
+/** What every front holds: runs and conversations. */
+export interface Backend extends AgentBackend, ConversationManager {}

@@ -4,7 +4,60 @@
  * PocketPaw's event is `{type, content, metadata}`; here each type carries its own metadata
  * shape, so a renderer's `switch (event.type)` knows exactly what it holds. Every event is plain
  * JSON (no classes, no undefined-only fields that matter), so it can go over NDJSON or SSE as is.
+ *
+ * The `as const` lists below are the one source of truth for event types, error codes,
+ * permission replies and done reasons: the TypeScript types, the HTTP API's zod schemas, its
+ * OpenAPI document and the CLI's choices are all derived from them.
  */
+
+export const AGENT_EVENT_TYPES = [
+  "message",
+  "thinking",
+  "thinking_done",
+  "tool_use",
+  "tool_result",
+  "token_usage",
+  "permission_request",
+  "status",
+  "error",
+  "done",
+] as const;
+
+/**
+ * Why a run failed. Front ends choose exit codes and wording from this, never from the text.
+ * - unreachable / auth / not_opencode / unsupported_version: the server could not be used at all
+ * - provider / provider_auth / output_length / context_overflow: the model failed on the server
+ * - aborted: someone else stopped the run on the server
+ * - max_turns: the configured turn limit was reached and the run was stopped
+ * - bad_request: the request itself was wrong (a malformed model name, …)
+ * - session / protocol / timeout / unknown: everything else
+ */
+export const ERROR_CODES = [
+  "unreachable",
+  "auth",
+  "not_opencode",
+  "unsupported_version",
+  "provider",
+  "provider_auth",
+  "output_length",
+  "context_overflow",
+  "aborted",
+  "max_turns",
+  "session",
+  "protocol",
+  "timeout",
+  "bad_request",
+  "unknown",
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** Answers to a permission request: allow this once, allow the pattern from now on, refuse. */
+export const PERMISSION_REPLIES = ["once", "always", "reject"] as const;
+export type PermissionReply = (typeof PERMISSION_REPLIES)[number];
+
+/** How a run ended. */
+export const DONE_REASONS = ["completed", "stopped", "error", "max_turns"] as const;
+export type DoneReason = (typeof DONE_REASONS)[number];
 
 /** Where an event came from when a subagent (OpenCode's `task` tool) produced it. */
 export interface SubagentRef {
@@ -28,7 +81,14 @@ export type ThinkingEvent = Base<"thinking", { partId: string; messageId: string
 export type ThinkingDoneEvent = Base<"thinking_done", { partId: string; messageId: string } & FromAgent>;
 export type ToolUseEvent = Base<
   "tool_use",
-  { name: string; input: Record<string, unknown>; callId: string; title?: string } & FromAgent
+  {
+    name: string;
+    input: Record<string, unknown>;
+    callId: string;
+    title?: string;
+    /** The input in a few words for one line ("ls -la", "src/a.ts"); content is `name summary`. */
+    summary: string;
+  } & FromAgent
 >;
 export type ToolResultEvent = Base<
   "tool_result",
@@ -43,7 +103,6 @@ export interface TokenUsage {
   cost: number;
 }
 export type TokenUsageEvent = Base<"token_usage", TokenUsage & { messageId: string } & FromAgent>;
-export type PermissionReply = "once" | "always" | "reject";
 export type PermissionRequestEvent = Base<
   "permission_request",
   { id: string; permission: string; patterns: string[]; always: string[]; sessionId: string } & FromAgent
@@ -60,34 +119,8 @@ export type StatusMetadata =
   | { state: "stopping" };
 export type StatusEvent = Base<"status", StatusMetadata>;
 
-/**
- * Why a run failed. Front ends choose exit codes and wording from this, never from the text.
- * - unreachable / auth / not_opencode / unsupported_version: the server could not be used at all
- * - provider / provider_auth / output_length / context_overflow: the model failed on the server
- * - aborted: someone else stopped the run on the server
- * - max_turns: the configured turn limit was reached and the run was stopped
- * - session / protocol / timeout / unknown: everything else
- */
-export type ErrorCode =
-  | "unreachable"
-  | "auth"
-  | "not_opencode"
-  | "unsupported_version"
-  | "provider"
-  | "provider_auth"
-  | "output_length"
-  | "context_overflow"
-  | "aborted"
-  | "max_turns"
-  | "session"
-  | "protocol"
-  | "timeout"
-  | "bad_request"
-  | "unknown";
-
 export type ErrorEvent = Base<"error", { code: ErrorCode; name?: string; statusCode?: number } & FromAgent>;
 
-export type DoneReason = "completed" | "stopped" | "error" | "max_turns";
 export type DoneEvent = Base<
   "done",
   { reason: DoneReason; stopped: boolean; sessionId?: string; usage: TokenUsage; turns: number }
@@ -119,5 +152,41 @@ export function addUsage(total: TokenUsage, more: TokenUsage): TokenUsage {
     cacheRead: total.cacheRead + more.cacheRead,
     cacheWrite: total.cacheWrite + more.cacheWrite,
     cost: total.cost + more.cost,
+  };
+}
+
+// The list and the union must name the same types: either one missing a type fails to compile.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
+const eventTypesMatch: Same<AgentEventType, (typeof AGENT_EVENT_TYPES)[number]> = true;
+void eventTypesMatch;
+
+/** The one way an `error` event is built. */
+export function errorEvent(code: ErrorCode, content: string, extra: Omit<ErrorEvent["metadata"], "code"> = {}): ErrorEvent {
+  return { type: "error", content, metadata: { code, ...extra } };
+}
+
+/** What a `done` event reports. */
+export interface RunEnd {
+  stopped: boolean;
+  failed: boolean;
+  maxTurnsHit?: boolean;
+  sessionId?: string;
+  usage?: TokenUsage;
+  turns?: number;
+}
+
+/** The one way a `done` event is built: the reason follows from how the run ended. */
+export function doneEvent(end: RunEnd): DoneEvent {
+  const reason: DoneReason = end.maxTurnsHit ? "max_turns" : end.stopped ? "stopped" : end.failed ? "error" : "completed";
+  return {
+    type: "done",
+    content: "",
+    metadata: {
+      reason,
+      stopped: end.stopped,
+      ...(end.sessionId ? { sessionId: end.sessionId } : {}),
+      usage: end.usage ?? emptyUsage(),
+      turns: end.turns ?? 0,
+    },
   };
 }

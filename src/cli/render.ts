@@ -171,7 +171,7 @@ export class TerminalRenderer {
   private toolUse(event: ToolUseEvent, who: string): void {
     const c = this.colors;
     const n = ++this.toolCount;
-    const input = event.content.slice(event.metadata.name.length + 1);
+    const input = event.metadata.summary;
     if (this.spinner) {
       const line = `${who}${c.bold(event.metadata.name)} ${c.dim(clip(input, this.width(0.45)))}`;
       this.running.set(event.metadata.callId, { n, line });

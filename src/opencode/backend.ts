@@ -1,15 +1,23 @@
 import {
-  type AgentBackend,
+  type Backend,
   type BackendInfo,
   type BackendStatus,
+  type Check,
   DEFAULT_SESSION_KEY,
+  type ForgetOutcome,
+  type ModelCatalog,
+  type Place,
   type RunOptions,
   type RunStatus,
+  type ServerHealth,
+  type Transcript,
 } from "../agent/backend.js";
 import { type AgentEvent, type DoneReason, type ErrorCode, type PermissionReply, emptyUsage } from "../agent/events.js";
-import { BACKENDS } from "../agent/registry-info.js";
+import { BACKENDS } from "../agent/registry.js";
 import { parseModel } from "../config/settings.js";
 import { type ConversationRecord, type ConversationScope, MemorySessionStore, type SessionStore } from "../sessions/store.js";
+import { OpenCodeConversations } from "./conversations.js";
+import { diagnose } from "./diagnose.js";
 import { AsyncQueue } from "../util/async-queue.js";
 import { OpenCodeClient } from "./client.js";
 import { ApiError, NotOpenCodeError, OpenCodeError, TimeoutError, UnreachableError, UnsupportedVersionError } from "./errors.js";
@@ -41,6 +49,8 @@ export interface OpenCodeBackendOptions {
   /** How long a stopped run waits for the server to confirm before it ends anyway. */
   stopTimeoutMs?: number;
   fetch?: typeof fetch;
+  /** Where the model setting came from ("env", "default", …), for `doctor`. */
+  modelSource?: string;
 }
 
 interface ActiveRun {
@@ -62,7 +72,7 @@ const STOP_SETTLE_MS = 200;
  * `prompt_async`, the turn followed live on the shared event stream and translated to
  * AgentEvents, resynced from storage after any gap.
  */
-export class OpenCodeBackend implements AgentBackend {
+export class OpenCodeBackend implements Backend {
   readonly client: OpenCodeClient;
   private readonly hub: EventHub;
   private readonly store: SessionStore;
@@ -73,12 +83,68 @@ export class OpenCodeBackend implements AgentBackend {
   /** Sessions known to exist on the server in this process (checked once each). */
   private readonly verified = new Set<string>();
   private profile: ServerProfile | undefined;
+  private readonly conversations: OpenCodeConversations;
 
   constructor(options: OpenCodeBackendOptions) {
     this.options = options;
     this.client = new OpenCodeClient(options);
     this.hub = new EventHub(this.client, options.events);
     this.store = options.store ?? new MemorySessionStore();
+    this.conversations = new OpenCodeConversations(this.client, this.store);
+  }
+
+  get place(): Place {
+    return this.conversations.place;
+  }
+
+  list(options?: { everywhere?: boolean }): ConversationRecord[] {
+    return this.conversations.list(options);
+  }
+
+  get(key: string): ConversationRecord | undefined {
+    return this.conversations.get(key);
+  }
+
+  rename(key: string, title: string): ConversationRecord {
+    return this.conversations.rename(key, title);
+  }
+
+  setModel(key: string, model: string): void {
+    this.conversations.setModel(key, model);
+  }
+
+  transcript(key: string): Promise<Transcript> {
+    return this.conversations.transcript(key);
+  }
+
+  forget(key: string, options?: { deleteRemote?: boolean }): Promise<ForgetOutcome> {
+    return this.conversations.forget(key, options);
+  }
+
+  stopRemote(key: string): Promise<"stopped" | "idle" | "no_session"> {
+    return this.conversations.stopRemote(key);
+  }
+
+  models(): Promise<ModelCatalog> {
+    return this.conversations.models();
+  }
+
+  checkModel(model: string): Promise<string | undefined> {
+    return this.conversations.checkModel(model);
+  }
+
+  async health(): Promise<ServerHealth> {
+    const { version, protocol, support } = await this.checkServer();
+    return { url: this.client.displayUrl, version, protocol, support };
+  }
+
+  diagnose(): Promise<Check[]> {
+    return diagnose(this.client, () => this.checkServer(), {
+      ...this.options,
+      model: this.options.model ?? "",
+      modelSource: this.options.modelSource ?? "default",
+      username: this.options.username || "opencode",
+    });
   }
 
   info(): BackendInfo {
@@ -205,9 +271,8 @@ export class OpenCodeBackend implements AgentBackend {
     }
   }
 
-  /** Where the conversation `key` is kept in the store: its key on this server and directory. */
-  scope(key: string): ConversationScope {
-    return { key, serverUrl: this.client.displayUrl, directory: this.client.directory ?? "" };
+  private scope(key: string): ConversationScope {
+    return this.conversations.scope(key);
   }
 
   /** The conversation's session: stored and still on the server, or a new one. */

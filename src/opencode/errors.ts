@@ -1,18 +1,11 @@
-import type { ErrorCode } from "../agent/events.js";
+import { BackendError } from "../agent/errors.js";
 
 /**
  * One error class per way talking to an OpenCode server can fail, so callers pick exit codes
  * and wording from the class (or `code`), never by parsing messages. Messages are sentences a
  * person can act on, and never contain a password or an Authorization header.
  */
-export class OpenCodeError extends Error {
-  readonly code: ErrorCode;
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = new.target.name;
-    this.code = code;
-  }
-}
+export class OpenCodeError extends BackendError {}
 
 /** Nothing answered: refused, DNS failure, reset before an answer. */
 export class UnreachableError extends OpenCodeError {

@@ -336,7 +336,8 @@ export class TurnTranslator {
     if (!state.useEmitted) {
       state.useEmitted = true;
       const input = s.input ?? {};
-      out.push({ type: "tool_use", content: describeToolInput(name, input), metadata: { name, input, callId, ...extra } });
+      const summary = summarizeToolInput(input);
+      out.push({ type: "tool_use", content: summary ? `${name} ${summary}` : name, metadata: { name, input, callId, summary, ...extra } });
     }
     if (s.status === "completed" || s.status === "error") {
       state.resultEmitted = true;
@@ -430,13 +431,14 @@ function wholeOutput(s: { output?: string; metadata?: Record<string, unknown> })
 }
 
 /** One line saying what a tool is about to do; the whole input is in the metadata. */
-function describeToolInput(name: string, input: Record<string, unknown>): string {
+/** A tool's input in a few words: its main argument, else the whole input as JSON, on one line. */
+function summarizeToolInput(input: Record<string, unknown>): string {
   const main = ["command", "filePath", "path", "pattern", "url", "description", "prompt"]
     .map((k) => input[k])
     .find((v): v is string => typeof v === "string");
   const text = main ?? (Object.keys(input).length ? JSON.stringify(input) : "");
   const line = text.replace(/\s+/g, " ").trim();
-  return `${name}${line ? ` ${line.length > 160 ? `${line.slice(0, 160)}…` : line}` : ""}`;
+  return line.length > 160 ? `${line.slice(0, 160)}…` : line;
 }
 
 function describeError(error: OcError): { code: ErrorCode; text: string } {

@@ -31,7 +31,7 @@ describe("TerminalRenderer (not on a terminal)", () => {
       { type: "thinking", content: "first.", metadata: ids },
       { type: "thinking_done", content: "", metadata: ids },
       { type: "message", content: "Let me check", metadata: ids },
-      { type: "tool_use", content: "bash ls -1", metadata: { name: "bash", input: { command: "ls -1" }, callId: "c1" } },
+      { type: "tool_use", content: "bash ls -1", metadata: { name: "bash", input: { command: "ls -1" }, callId: "c1", summary: "ls -1" } },
       { type: "tool_result", content: "a.txt\nb.txt\n", metadata: { name: "bash", callId: "c1", isError: false } },
       { type: "message", content: "Two files.", metadata: ids },
       done(2),
@@ -56,7 +56,7 @@ describe("TerminalRenderer (not on a terminal)", () => {
     const sub = { subagent: { sessionId: "ses_child" } };
     r.render({ type: "thinking", content: "hmm", metadata: ids });
     r.render({ type: "thinking_done", content: "", metadata: ids });
-    r.render({ type: "tool_use", content: "read /etc/hosts", metadata: { name: "read", input: {}, callId: "c2", ...sub } });
+    r.render({ type: "tool_use", content: "read /etc/hosts", metadata: { name: "read", input: {}, callId: "c2", summary: "/etc/hosts", ...sub } });
     r.render({ type: "permission_request", content: "OpenCode asks permission for read: /etc/hosts", metadata: { id: "per_1", permission: "read", patterns: [], always: [], sessionId: "ses_child", ...sub } });
     r.permissionAnswer("reject", "answered");
     r.render({ type: "tool_result", content: "rejected", metadata: { name: "read", callId: "c2", isError: true, ...sub } });
