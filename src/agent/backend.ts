@@ -174,3 +174,9 @@ export interface ConversationManager {
 
 /** What every front holds: runs and conversations. */
 export interface Backend extends AgentBackend, ConversationManager {}
+
+/** A conversation's title from its first message. */
+export function titleFor(message: string): string {
+  const line = message.replace(/\s+/g, " ").trim();
+  return line.length > 60 ? `${line.slice(0, 59)}…` : line || "pocketpaw conversation";
+}

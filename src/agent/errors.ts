@@ -8,6 +8,8 @@ import type { ErrorCode } from "./events.js";
  */
 export class BackendError extends Error {
   readonly code: ErrorCode;
+  /** The server's release, when the failure is that it is one pocketpaw cannot drive. */
+  readonly version?: string;
   constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;

@@ -30,6 +30,7 @@ export const AGENT_EVENT_TYPES = [
  * - aborted: someone else stopped the run on the server
  * - max_turns: the configured turn limit was reached and the run was stopped
  * - bad_request: the request itself was wrong (a malformed model name, …)
+ * - not_found: the server has no such thing (a permission request already answered, a session)
  * - session / protocol / timeout / unknown: everything else
  */
 export const ERROR_CODES = [
@@ -47,6 +48,7 @@ export const ERROR_CODES = [
   "protocol",
   "timeout",
   "bad_request",
+  "not_found",
   "unknown",
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

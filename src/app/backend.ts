@@ -1,7 +1,7 @@
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import type { Backend } from "../agent/backend.js";
 import { BACKENDS, isBackendName } from "../agent/registry.js";
-import type { LoadedSettings } from "../config/settings.js";
+import { type LoadedSettings, homeOf } from "../config/settings.js";
 import { OpenCodeBackend, type OpenCodeBackendOptions } from "../opencode/backend.js";
 import { SqliteSessionStore } from "../sessions/sqlite-store.js";
 import type { SessionStore } from "../sessions/store.js";
@@ -16,11 +16,6 @@ export class BackendUnavailableError extends Error {}
 export interface OpenBackendOptions extends Partial<OpenCodeBackendOptions> {
   /** Where conversations are remembered; default: `pocketpaw.db` in pocketpaw's home folder. The backend owns it and closes it. */
   store?: SessionStore;
-}
-
-/** The folder of pocketpaw's own files: config.json, the conversation store, the chat's history. */
-export function homeOf(settings: LoadedSettings): string {
-  return dirname(settings.configFile);
 }
 
 /** The conversation store in the home folder (throws StoreError). */

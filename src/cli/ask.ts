@@ -1,5 +1,6 @@
 import { DEFAULT_SESSION_KEY } from "../agent/backend.js";
-import type { PermissionReply } from "../agent/events.js";
+import { PERMISSION_REPLIES, type PermissionReply } from "../agent/events.js";
+import type { PermissionAnswer } from "../agent/run-driver.js";
 import { type CommonFlags, CliError, backendFrom, settingsFrom } from "./context.js";
 import { EXIT, exitCodeFor } from "./exit-codes.js";
 import { colorWanted } from "./colors.js";
@@ -13,13 +14,11 @@ export interface AskFlags extends CommonFlags {
   approve?: string;
 }
 
-export const REPLIES: readonly PermissionReply[] = ["once", "always", "reject"];
-
 /** `--approve` as a standing answer to permission requests, checked. */
-export function approveFlag(approve: string | undefined): { reply: PermissionReply; how: string } | undefined {
+export function approveFlag(approve: string | undefined): PermissionAnswer | undefined {
   if (approve === undefined) return undefined;
-  if (!REPLIES.includes(approve as PermissionReply)) {
-    throw new CliError(`--approve ${approve} is not valid: expected once, always or reject.`, EXIT.usage);
+  if (!(PERMISSION_REPLIES as readonly string[]).includes(approve)) {
+    throw new CliError(`--approve ${approve} is not valid: expected ${PERMISSION_REPLIES.join(", ")}.`, EXIT.usage);
   }
   return { reply: approve as PermissionReply, how: "--approve" };
 }

@@ -1,5 +1,5 @@
 import type { BackendInfo } from "../agent/backend.js";
-import { BACKENDS } from "../agent/registry-info.js";
+import { BACKENDS } from "../agent/registry.js";
 import { EXIT } from "./exit-codes.js";
 import { columns } from "./format.js";
 import { colorsFor } from "./colors.js";

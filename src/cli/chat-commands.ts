@@ -1,7 +1,6 @@
+import type { Backend } from "../agent/backend.js";
+import { BackendError } from "../agent/errors.js";
 import { parseModel } from "../config/settings.js";
-import type { OpenCodeBackend } from "../opencode/backend.js";
-import { OpenCodeError } from "../opencode/errors.js";
-import type { SessionStore } from "../sessions/store.js";
 import { conversationLines, nextConversationKey } from "./conversations.js";
 import { ago, columns } from "./format.js";
 import type { TerminalRenderer } from "./render.js";
@@ -14,8 +13,7 @@ export interface ChatState {
 
 export interface ChatContext {
   state: ChatState;
-  backend: OpenCodeBackend;
-  store: SessionStore;
+  backend: Backend;
   renderer: TerminalRenderer;
   /** A line for the person (stderr: stdout carries only replies). */
   say(text: string): void;
@@ -34,8 +32,8 @@ const COMMANDS: Command[] = [
     args: "[KEY]",
     help: "start a new conversation (KEY defaults to the next cli:N)",
     run(ctx, arg) {
-      const key = arg || nextConversationKey(ctx.store.list(filterOf(ctx)));
-      if (ctx.store.get(ctx.backend.scope(key))) return say(ctx, `${key} already exists: /switch ${key} continues it.`);
+      const key = arg || nextConversationKey(ctx.backend.list());
+      if (ctx.backend.get(key)) return say(ctx, `${key} already exists: /switch ${key} continues it.`);
       ctx.state.key = key;
       say(ctx, `New conversation ${ctx.renderer.colors.cyan(key)}: it starts with your next message.`);
     },
@@ -45,7 +43,7 @@ const COMMANDS: Command[] = [
     args: "",
     help: "list the conversations remembered for this server and directory",
     run(ctx) {
-      const records = ctx.store.list(filterOf(ctx));
+      const records = ctx.backend.list();
       if (records.length === 0) return say(ctx, "No conversations yet: the first message starts one.");
       for (const line of conversationLines(records, ctx.renderer.colors, { current: ctx.state.key })) say(ctx, line);
     },
@@ -56,10 +54,10 @@ const COMMANDS: Command[] = [
     help: "continue conversation KEY (as listed by /sessions; `2` means cli:2)",
     run(ctx, arg) {
       if (!arg) return say(ctx, "Which one? /switch KEY; /sessions lists them.");
-      const known = new Set(ctx.store.list(filterOf(ctx)).map((r) => r.key));
+      const known = new Set(ctx.backend.list().map((r) => r.key));
       const key = !known.has(arg) && known.has(`cli:${arg}`) ? `cli:${arg}` : arg;
       ctx.state.key = key;
-      const record = ctx.store.get(ctx.backend.scope(key));
+      const record = ctx.backend.get(key);
       const c = ctx.renderer.colors;
       if (record) say(ctx, `Switched to ${c.cyan(key)}: "${record.title}" (last used ${ago(record.lastUsedAt)}).`);
       else say(ctx, `${c.cyan(key)} is a new conversation: it starts with your next message.`);
@@ -76,23 +74,16 @@ const COMMANDS: Command[] = [
         ctx.state.model = "";
         return say(ctx, "Model: the server's default from now on.");
       }
-      const ref = parseModel(arg);
-      if (!ref) return say(ctx, `"${arg}" is not a model: expected provider/model, e.g. anthropic/claude-sonnet-4.`);
+      if (!parseModel(arg)) return say(ctx, `"${arg}" is not a model: expected provider/model, e.g. anthropic/claude-sonnet-4.`);
       try {
-        const { providers } = await ctx.backend.client.providers();
-        const provider = providers.find((p) => p.id === ref.providerID);
-        if (!provider) return say(ctx, `The server has no provider "${ref.providerID}"; it has ${providers.map((p) => p.id).join(", ") || "none"}.`);
-        const models = Object.keys(provider.models ?? {});
-        if (!models.includes(ref.modelID)) {
-          return say(ctx, `Provider ${ref.providerID} has no model "${ref.modelID}"; it has ${models.slice(0, 12).join(", ")}${models.length > 12 ? ", …" : ""}.`);
-        }
+        const problem = await ctx.backend.checkModel(arg);
+        if (problem) return say(ctx, problem);
       } catch (error) {
-        if (!(error instanceof OpenCodeError)) throw error;
+        if (!(error instanceof BackendError)) throw error;
         say(ctx, c.dim(`(Could not check the model on the server: ${error.message})`));
       }
       ctx.state.model = arg;
-      const record = ctx.store.get(ctx.backend.scope(ctx.state.key));
-      if (record) ctx.store.put({ ...record, model: arg });
+      ctx.backend.setModel(ctx.state.key, arg);
       say(ctx, `Model: ${c.bold(arg)} from the next turn on.`);
     },
   },
@@ -101,15 +92,14 @@ const COMMANDS: Command[] = [
     args: "",
     help: "stop whatever the server still runs in this conversation (e.g. left by another client)",
     async run(ctx) {
-      const record = ctx.store.get(ctx.backend.scope(ctx.state.key));
-      if (!record) return say(ctx, "Nothing to stop: this conversation has no OpenCode session yet.");
+      const record = ctx.backend.get(ctx.state.key);
       try {
-        const statuses = await ctx.backend.client.sessionStatus();
-        if ((statuses[record.sessionId]?.type ?? "idle") === "idle") return say(ctx, `Nothing is running in ${ctx.state.key} (session ${record.sessionId}).`);
-        await ctx.backend.client.abort(record.sessionId);
+        const outcome = await ctx.backend.stopRemote(ctx.state.key);
+        if (outcome === "no_session" || !record) return say(ctx, "Nothing to stop: this conversation has no OpenCode session yet.");
+        if (outcome === "idle") return say(ctx, `Nothing is running in ${ctx.state.key} (session ${record.sessionId}).`);
         say(ctx, `Stopped the run of ${ctx.state.key} on the server (session ${record.sessionId}).`);
       } catch (error) {
-        if (!(error instanceof OpenCodeError)) throw error;
+        if (!(error instanceof BackendError)) throw error;
         say(ctx, `Could not stop it: ${error.message}`);
       }
     },
@@ -168,7 +158,3 @@ function say(ctx: ChatContext, text: string): void {
   ctx.say(text);
 }
 
-function filterOf(ctx: ChatContext) {
-  const { serverUrl, directory } = ctx.backend.scope("");
-  return { serverUrl, directory };
-}

@@ -1,17 +1,18 @@
 import { join } from "node:path";
 import { DEFAULT_SESSION_KEY } from "../agent/backend.js";
-import type { LoadedSettings } from "../config/settings.js";
-import { OpenCodeError } from "../opencode/errors.js";
+import { BackendError } from "../agent/errors.js";
+import { type LoadedSettings, homeOf } from "../config/settings.js";
 import { approveFlag } from "./ask.js";
 import { type ChatContext, isChatCommand, runChatCommand } from "./chat-commands.js";
-import { type CommonFlags, homeOf, openCodeBackendFrom, settingsFrom, storeFrom } from "./context.js";
+import { type CommonFlags, backendFrom, settingsFrom } from "./context.js";
 import { EXIT, exitCodeFor } from "./exit-codes.js";
 import { ago } from "./format.js";
 import { type LineReader, PipeLineReader, TerminalLineReader } from "./line-reader.js";
 import { colorWanted } from "./colors.js";
 import { createRenderer } from "./render.js";
 import { spawnIfWanted } from "./spawn.js";
-import { type StandingAnswer, exitCodeOf, runTurn } from "./turn.js";
+import type { PermissionAnswer } from "../agent/run-driver.js";
+import { exitCodeOf, runTurn } from "./turn.js";
 
 export interface ChatFlags extends CommonFlags {
   session?: string;
@@ -37,9 +38,8 @@ export async function chat(flags: ChatFlags): Promise<number> {
   }
 }
 
-async function talk(flags: ChatFlags, settings: LoadedSettings, interactive: boolean, answer: StandingAnswer | undefined): Promise<number> {
-  const store = storeFrom(settings);
-  const backend = openCodeBackendFrom(settings, store);
+async function talk(flags: ChatFlags, settings: LoadedSettings, interactive: boolean, answer: PermissionAnswer | undefined): Promise<number> {
+  const backend = backendFrom(settings);
   let input: LineReader | undefined;
   try {
     const color = colorWanted();
@@ -53,23 +53,22 @@ async function talk(flags: ChatFlags, settings: LoadedSettings, interactive: boo
     const ctx: ChatContext = {
       state: { key: flags.session ?? DEFAULT_SESSION_KEY, model: settings.values.opencodeModel },
       backend,
-      store,
       renderer,
       say: (text) => renderer.line(text),
     };
 
     let version: string;
     try {
-      version = (await backend.checkServer()).version;
+      version = (await backend.health()).version;
     } catch (error) {
-      if (!(error instanceof OpenCodeError)) throw error;
+      if (!(error instanceof BackendError)) throw error;
       process.stderr.write(`pocketpaw: ${error.message}\n`);
       return exitCodeFor(error.code);
     }
     if (interactive) {
-      const record = store.get(backend.scope(ctx.state.key));
+      const record = backend.get(ctx.state.key);
       const where = record ? `continuing "${record.title}" (last used ${ago(record.lastUsedAt)})` : "a new conversation";
-      ctx.say(`${c.bold("pocketpaw chat")} ${c.dim(`· OpenCode ${version} at ${backend.client.displayUrl}`)}`);
+      ctx.say(`${c.bold("pocketpaw chat")} ${c.dim(`· OpenCode ${version} at ${backend.place.serverUrl}`)}`);
       ctx.say(`${c.cyan(ctx.state.key)}: ${where}${ctx.state.model ? ` · model ${ctx.state.model}` : ""}`);
       ctx.say(c.dim("/help lists the commands · Ctrl-C stops a turn · Ctrl-D leaves"));
     }

@@ -1,9 +1,7 @@
-import { dirname, join } from "node:path";
-import type { AgentBackend } from "../agent/backend.js";
-import { BackendUnavailableError, createBackend } from "../agent/registry.js";
+import type { Backend } from "../agent/backend.js";
+import { BackendUnavailableError, type OpenBackendOptions, openBackend } from "../app/backend.js";
 import { type LoadedSettings, type SettingName, SettingsError, loadSettings } from "../config/settings.js";
-import { OpenCodeBackend } from "../opencode/backend.js";
-import { SqliteSessionStore, StoreError } from "../sessions/sqlite-store.js";
+import { StoreError } from "../sessions/sqlite-store.js";
 import { EXIT } from "./exit-codes.js";
 
 /** A failure the CLI reports in one line and exits on. */
@@ -52,39 +50,12 @@ export function settingsFrom(flags: CommonFlags): LoadedSettings {
   }
 }
 
-/** The folder of pocketpaw's own files: config.json, the conversation store, the chat's history. */
-export function homeOf(settings: LoadedSettings): string {
-  return dirname(settings.configFile);
-}
-
-/** The conversation store in the home folder. */
-export function storeFrom(settings: LoadedSettings): SqliteSessionStore {
+/** The configured backend, remembering conversations in the home folder's store (which it owns). */
+export function backendFrom(settings: LoadedSettings, options?: OpenBackendOptions): Backend {
   try {
-    return new SqliteSessionStore(join(homeOf(settings), "pocketpaw.db"));
+    return openBackend(settings, options);
   } catch (error) {
-    if (error instanceof StoreError) throw new CliError(error.message, EXIT.usage);
+    if (error instanceof BackendUnavailableError || error instanceof StoreError) throw new CliError(error.message, EXIT.usage);
     throw error;
   }
-}
-
-/** The configured backend, remembering conversations in the home folder's store. */
-export function backendFrom(settings: LoadedSettings, store: SqliteSessionStore = storeFrom(settings)): AgentBackend {
-  try {
-    return createBackend(settings.values, { store });
-  } catch (error) {
-    store.close();
-    if (error instanceof BackendUnavailableError) throw new CliError(error.message, EXIT.usage);
-    throw error;
-  }
-}
-
-/**
- * The backend for commands that also talk to the OpenCode server directly (transcripts, /stop,
- * doctor): this build has no other backend, and createBackend says so for any other name.
- */
-export function openCodeBackendFrom(settings: LoadedSettings, store: SqliteSessionStore = storeFrom(settings)): OpenCodeBackend {
-  const backend = backendFrom(settings, store);
-  if (backend instanceof OpenCodeBackend) return backend;
-  void backend.close();
-  throw new CliError(`This command needs the OpenCode backend; set POCKETPAW_AGENT_BACKEND=opencode.`, EXIT.usage);
 }

@@ -1,32 +1,27 @@
-import { OpenCodeBackend } from "../opencode/backend.js";
-import { OpenCodeError, UnsupportedVersionError } from "../opencode/errors.js";
-import { type CommonFlags, settingsFrom } from "./context.js";
+import { BackendError } from "../agent/errors.js";
+import { MemorySessionStore } from "../sessions/store.js";
+import { type CommonFlags, backendFrom, settingsFrom } from "./context.js";
 import { EXIT } from "./exit-codes.js";
 
-/** `pocketpaw health`: is the configured OpenCode server there, and which version is it. */
+/** `pocketpaw health`: is the configured server there, and which version is it. */
 export async function health(flags: CommonFlags & { json?: boolean }): Promise<number> {
-  const { values } = settingsFrom(flags);
-  const backend = new OpenCodeBackend({
-    baseUrl: values.opencodeBaseUrl,
-    username: values.opencodeUsername,
-    password: values.opencodePassword,
-    directory: values.opencodeDirectory,
-    timeoutMs: values.opencodeTimeoutMs,
-  });
-  const url = backend.client.displayUrl;
+  // No conversation is touched: a memory store, so that a broken store does not hide the server's health.
+  const backend = backendFrom(settingsFrom(flags), { store: new MemorySessionStore() });
+  const url = backend.place.serverUrl;
   try {
-    const profile = await backend.checkServer();
-    const protocol = profile.protocol === "events" ? "event stream" : "NDJSON (seed protocol)";
-    const { support } = profile;
+    const { version, protocol, support } = await backend.health();
     if (flags.json) {
-      const answer = { url, healthy: true, version: profile.version, supported: support.usable, support: support.status, summary: support.summary, protocol: profile.protocol, quirks: profile.quirks };
+      const answer = { url, healthy: true, version, supported: support.usable, support: support.status, summary: support.summary, protocol };
       process.stdout.write(`${JSON.stringify(answer)}\n`);
-    } else process.stdout.write(`${url}\nhealthy · OpenCode ${profile.version} · ${protocol}\n${support.summary}\n`);
+    } else {
+      const how = protocol === "events" ? "event stream" : "NDJSON (seed protocol)";
+      process.stdout.write(`${url}\nhealthy · OpenCode ${version} · ${how}\n${support.summary}\n`);
+    }
     return EXIT.ok;
   } catch (error) {
-    if (!(error instanceof OpenCodeError)) throw error;
+    if (!(error instanceof BackendError)) throw error;
     // A release too old to drive still answered: say which one it is.
-    const old = error instanceof UnsupportedVersionError ? { version: error.version, supported: false } : {};
+    const old = error.version ? { version: error.version, supported: false } : {};
     if (flags.json) process.stdout.write(`${JSON.stringify({ url, healthy: false, ...old, code: error.code, error: error.message })}\n`);
     else process.stderr.write(`${url}\nunhealthy: ${error.message}\n`);
     return EXIT.server;

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
+import { PERMISSION_REPLIES } from "../agent/events.js";
 import { EXIT } from "./exit-codes.js";
 
 // Each command's module is imported only when that command runs: `pocketpaw --version` must
@@ -46,11 +47,9 @@ function turnOptions(command: Command): Command {
     .option("--max-turns <n>", "stop after n model steps; 0 = unlimited (POCKETPAW_OPENCODE_MAX_TURNS)")
     .option("--json", "print one AgentEvent per line (NDJSON) on stdout instead of text")
     .addOption(
-      new Option("--approve <reply>", "answer permission requests: once, always or reject (default: ask on a terminal, else reject)").choices([
-        "once",
-        "always",
-        "reject",
-      ]),
+      new Option("--approve <reply>", `answer permission requests: ${PERMISSION_REPLIES.join(", ")} (default: ask on a terminal, else reject)`).choices(
+        PERMISSION_REPLIES,
+      ),
     )
     .option("--spawn", "if nothing answers at a local --url, start `opencode serve` there and stop it on exit (POCKETPAW_OPENCODE_SPAWN)");
 }

@@ -1,9 +1,8 @@
 import { createRequire } from "node:module";
-import { OpenCodeBackend } from "../opencode/backend.js";
-import { OpenCodeError } from "../opencode/errors.js";
+import { BackendError } from "../agent/errors.js";
 import { UnsafeListenError } from "../web/security.js";
 import { ListenError, startDashboard } from "../web/server.js";
-import { type CommonFlags, CliError, backendFrom, settingsFrom, storeFrom } from "./context.js";
+import { type CommonFlags, CliError, backendFrom, settingsFrom } from "./context.js";
 import { EXIT } from "./exit-codes.js";
 
 const { version } = createRequire(import.meta.url)("../../package.json") as { version: string };
@@ -15,17 +14,11 @@ export const READY_PREFIX = "pocketpaw dashboard listening on ";
 export async function serve(flags: CommonFlags): Promise<number> {
   const settings = settingsFrom(flags);
   const { values } = settings;
-  const store = storeFrom(settings);
-  const backend = backendFrom(settings, store);
-  if (!(backend instanceof OpenCodeBackend)) {
-    await backend.close();
-    throw new CliError(`The dashboard drives the OpenCode backend; set POCKETPAW_AGENT_BACKEND=opencode.`, EXIT.usage);
-  }
+  const backend = backendFrom(settings);
   let dashboard: Awaited<ReturnType<typeof startDashboard>>;
   try {
     dashboard = await startDashboard({
       backend,
-      store,
       host: values.dashboardHost,
       port: values.dashboardPort,
       token: values.dashboardToken,
@@ -41,10 +34,10 @@ export async function serve(flags: CommonFlags): Promise<number> {
   process.stdout.write(`${READY_PREFIX}${dashboard.url}${values.dashboardToken ? "  (open it once as /?token=<POCKETPAW_DASHBOARD_TOKEN>)" : ""}\n`);
   // Not a reason to stop: the page shows the server's health, and the server may come up later.
   try {
-    const profile = await backend.checkServer();
-    process.stdout.write(`OpenCode ${profile.version} at ${backend.client.displayUrl}\n`);
+    const { version, url } = await backend.health();
+    process.stdout.write(`OpenCode ${version} at ${url}\n`);
   } catch (error) {
-    if (!(error instanceof OpenCodeError)) throw error;
+    if (!(error instanceof BackendError)) throw error;
     process.stderr.write(`Warning: ${error.message}\n`);
   }
 

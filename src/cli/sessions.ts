@@ -1,9 +1,10 @@
-import { ApiError, OpenCodeError } from "../opencode/errors.js";
+import type { Backend } from "../agent/backend.js";
+import { BackendError, UnknownConversationError } from "../agent/errors.js";
+import { colorWanted, colorsFor } from "./colors.js";
 import { conversationLines } from "./conversations.js";
-import { type CommonFlags, CliError, openCodeBackendFrom, settingsFrom, storeFrom } from "./context.js";
+import { type CommonFlags, CliError, backendFrom, settingsFrom } from "./context.js";
 import { EXIT, exitCodeFor } from "./exit-codes.js";
 import { ago } from "./format.js";
-import { colorWanted, colorsFor } from "./colors.js";
 import { createRenderer } from "./render.js";
 import { renderTranscript } from "./transcript.js";
 
@@ -15,10 +16,9 @@ export interface SessionsFlags extends CommonFlags {
 
 /** `pocketpaw sessions`: the conversations remembered for the configured server and directory (or all). */
 export async function listSessions(flags: SessionsFlags): Promise<number> {
-  const { backend, store } = open(flags);
-  try {
-    const here = backend.scope("");
-    const records = store.list(flags.all ? {} : { serverUrl: here.serverUrl, directory: here.directory });
+  return withBackend(flags, async (backend) => {
+    const here = backend.place;
+    const records = backend.list({ everywhere: flags.all ?? false });
     if (flags.json) {
       process.stdout.write(`${JSON.stringify(records)}\n`);
       return EXIT.ok;
@@ -31,81 +31,63 @@ export async function listSessions(flags: SessionsFlags): Promise<number> {
     const c = colorsFor();
     process.stdout.write(`${conversationLines(records, c, { withServer: flags.all ?? false }).join("\n")}\n`);
     return EXIT.ok;
-  } finally {
-    await backend.close();
-  }
+  });
 }
 
 /** `pocketpaw sessions show KEY`: the conversation's transcript, as the server stored it. */
 export async function showSession(key: string, flags: SessionsFlags): Promise<number> {
-  const { backend, store } = open(flags);
-  try {
-    const record = store.get(backend.scope(key));
-    if (!record) throw notRemembered(key, backend.scope(key).serverUrl);
-    let messages;
-    try {
-      messages = await backend.client.messages(record.sessionId);
-    } catch (error) {
-      if (error instanceof ApiError && (error.isNotFound || error.status === 400)) {
-        process.stderr.write(`The server no longer has ${key}'s session ${record.sessionId}; \`pocketpaw sessions forget ${key}\` drops it here.\n`);
-        return EXIT.failed;
-      }
-      if (!(error instanceof OpenCodeError)) throw error;
-      process.stderr.write(`pocketpaw: ${error.message}\n`);
-      return exitCodeFor(error.code);
-    }
+  return withBackend(flags, async (backend) => {
+    const { conversation: record, turns, raw } = await backend.transcript(key);
     if (flags.json) {
-      process.stdout.write(`${JSON.stringify({ conversation: record, messages })}\n`);
+      process.stdout.write(`${JSON.stringify({ conversation: record, messages: raw })}\n`);
       return EXIT.ok;
     }
     // All of it on stdout: `sessions show KEY > transcript.txt` keeps the whole conversation.
     const renderer = await createRenderer(process.stdout, process.stdout, { color: colorWanted(), foldThinking: true, showTime: false });
     const c = renderer.colors;
-    renderer.line(`${c.cyan(key)} ${c.bold(`"${record.title}"`)} ${c.dim(`· session ${record.sessionId} · started ${ago(record.createdAt)} · last used ${ago(record.lastUsedAt)}${record.model ? ` · model ${record.model}` : ""}`)}`);
+    renderer.line(
+      `${c.cyan(key)} ${c.bold(`"${record.title}"`)} ${c.dim(`· session ${record.sessionId} · started ${ago(record.createdAt)} · last used ${ago(record.lastUsedAt)}${record.model ? ` · model ${record.model}` : ""}`)}`,
+    );
     renderer.line("");
-    renderTranscript(messages, renderer);
+    renderTranscript(turns, renderer);
     return EXIT.ok;
-  } finally {
-    await backend.close();
-  }
+  });
 }
 
 /** `pocketpaw sessions forget KEY [--delete-remote]`. */
 export async function forgetSession(key: string, flags: SessionsFlags): Promise<number> {
-  const { backend, store } = open(flags);
-  try {
-    const scope = backend.scope(key);
-    const record = store.get(scope);
-    if (!record) throw notRemembered(key, scope.serverUrl);
-    if (flags.deleteRemote) {
-      try {
-        await backend.client.deleteSession(record.sessionId);
-        process.stderr.write(`Deleted session ${record.sessionId} on the server.\n`);
-      } catch (error) {
-        if (!(error instanceof ApiError && error.isNotFound)) {
-          if (!(error instanceof OpenCodeError)) throw error;
-          // Kept here, so that the same command can be run again once the server answers.
-          process.stderr.write(`pocketpaw: could not delete session ${record.sessionId} on the server, so ${key} is still remembered: ${error.message}\n`);
-          return exitCodeFor(error.code);
-        }
-        process.stderr.write(`The server had no session ${record.sessionId} any more.\n`);
-      }
+  return withBackend(flags, async (backend) => {
+    const record = backend.get(key);
+    let outcome: Awaited<ReturnType<Backend["forget"]>>;
+    try {
+      outcome = await backend.forget(key, { deleteRemote: flags.deleteRemote ?? false });
+    } catch (error) {
+      if (!(error instanceof BackendError) || !record) throw error;
+      // Kept here, so that the same command can be run again once the server answers.
+      process.stderr.write(`pocketpaw: could not delete session ${record.sessionId} on the server, so ${key} is still remembered: ${error.message}\n`);
+      return exitCodeFor(error.code);
     }
-    store.delete(scope);
-    process.stderr.write(`Forgot ${key} ("${record.title}")${flags.deleteRemote ? "" : `; its session ${record.sessionId} stays on the server (--delete-remote deletes it)`}.\n`);
+    if (!record) return EXIT.ok;
+    if (outcome === "deleted") process.stderr.write(`Deleted session ${record.sessionId} on the server.\n`);
+    if (outcome === "gone") process.stderr.write(`The server had no session ${record.sessionId} any more.\n`);
+    process.stderr.write(
+      `Forgot ${key} ("${record.title}")${flags.deleteRemote ? "" : `; its session ${record.sessionId} stays on the server (--delete-remote deletes it)`}.\n`,
+    );
     return EXIT.ok;
+  });
+}
+
+/** Runs a sessions command on the configured backend: unknown conversations and server failures said in one line. */
+async function withBackend(flags: SessionsFlags, body: (backend: Backend) => Promise<number>): Promise<number> {
+  const backend = backendFrom(settingsFrom(flags));
+  try {
+    return await body(backend);
+  } catch (error) {
+    if (error instanceof UnknownConversationError) throw new CliError(error.message, EXIT.usage);
+    if (!(error instanceof BackendError)) throw error;
+    process.stderr.write(`pocketpaw: ${error.message}\n`);
+    return exitCodeFor(error.code);
   } finally {
     await backend.close();
   }
-}
-
-/** The store, and the backend that closes it: the commands need the store and the server's client. */
-function open(flags: SessionsFlags) {
-  const settings = settingsFrom(flags);
-  const store = storeFrom(settings);
-  return { store, backend: openCodeBackendFrom(settings, store) };
-}
-
-function notRemembered(key: string, serverUrl: string): CliError {
-  return new CliError(`No conversation "${key}" is remembered for ${serverUrl}; \`pocketpaw sessions\` lists them.`, EXIT.usage);
 }

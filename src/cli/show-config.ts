@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { SETTINGS } from "../config/settings.js";
-import { type CommonFlags, homeOf, settingsFrom } from "./context.js";
+import { homeOf } from "../config/settings.js";
+import { type CommonFlags, settingsFrom } from "./context.js";
 import { EXIT } from "./exit-codes.js";
 import { columns } from "./format.js";
 import { colorsFor } from "./colors.js";

@@ -1,16 +1,14 @@
-import { type AgentEvent, addUsage, emptyUsage } from "../agent/events.js";
-import { transcriptOf } from "../opencode/transcript.js";
-import type { OcMessage } from "../opencode/wire.js";
+import type { TranscriptTurn } from "../agent/backend.js";
+import { type AgentEvent, addUsage, doneEvent, emptyUsage } from "../agent/events.js";
 import type { TerminalRenderer } from "./render.js";
 
 /**
- * A session's stored messages (`GET /session/{id}/message`) as the terminal shows a live turn:
- * each prompt, then its answer as the translator reads it (see transcriptOf), so a transcript
- * looks exactly like the chat did (text, tools, folded reasoning, errors, usage).
+ * A stored conversation as the terminal shows a live turn: each prompt, then its answer as
+ * AgentEvents, so a transcript looks exactly like the chat did (text, tools, folded reasoning,
+ * errors, usage).
  */
-export function renderTranscript(messages: OcMessage[], renderer: TerminalRenderer, onEvent?: (event: AgentEvent) => void): void {
+export function renderTranscript(turns: TranscriptTurn[], renderer: TerminalRenderer, onEvent?: (event: AgentEvent) => void): void {
   const c = renderer.colors;
-  const turns = transcriptOf(messages);
   if (turns.length === 0) return renderer.line(c.dim("(no messages yet)"));
   for (const turn of turns) {
     if (turn.at) renderer.line(c.dim(new Date(turn.at).toLocaleString()));
@@ -21,7 +19,7 @@ export function renderTranscript(messages: OcMessage[], renderer: TerminalRender
       onEvent?.(event);
       renderer.render(event);
     }
-    renderer.render({ type: "done", content: "", metadata: { reason: "completed", stopped: false, usage, turns: turn.steps } });
+    renderer.render(doneEvent({ stopped: false, failed: false, usage, turns: turn.steps }));
     renderer.line("");
   }
 }

@@ -1,16 +1,10 @@
 import type { AgentBackend, RunOptions } from "../agent/backend.js";
-import type { AgentEvent, ErrorCode, PermissionReply, PermissionRequestEvent } from "../agent/events.js";
-import { EXIT } from "./exit-codes.js";
+import type { AgentEvent, ErrorCode, PermissionRequestEvent } from "../agent/events.js";
+import { type PermissionAnswer, type RunOutcome, driveRun } from "../agent/run-driver.js";
 import { colorsFor } from "./colors.js";
+import { EXIT } from "./exit-codes.js";
 import type { Output, TerminalRenderer } from "./render.js";
 import { TurnKeys, isInterrupt } from "./turn-keys.js";
-
-/** Who answers permission requests when nobody is asked: a flag, or the demo. */
-export interface StandingAnswer {
-  reply: PermissionReply;
-  /** Shown beside the answer, e.g. "--approve". */
-  how: string;
-}
 
 export interface TurnOptions {
   backend: AgentBackend;
@@ -20,23 +14,19 @@ export interface TurnOptions {
   err: Output;
   /** Renders the events; absent with --json (then they go to `out` as NDJSON). */
   renderer: TerminalRenderer | undefined;
-  /** Answers every permission request without asking. */
-  answer?: StandingAnswer;
+  /** Answers every permission request without asking (--approve, or the demo). */
+  answer?: PermissionAnswer;
   /** The terminal's keyboard: Ctrl-C and permission questions. Absent when stdin is not a terminal. */
   terminal?: NodeJS.ReadStream;
 }
 
-export interface TurnResult {
-  /** The first error of the conversation's own agent (not a subagent's), if any. */
-  failure: ErrorCode | undefined;
-  stopped: boolean;
-  sessionId: string | undefined;
-}
+export type TurnResult = RunOutcome;
 
 /**
- * One turn, from the message to `done`: events rendered (or printed as NDJSON), permission
- * requests answered, and Ctrl-C (a key on a terminal, SIGINT otherwise) stopping the turn on the
- * server; a second Ctrl-C quits at once. Shared by `ask`, `chat` and `demo`.
+ * One turn at the terminal, on the run driver: events rendered (or printed as NDJSON), permission
+ * requests answered (the standing answer, else a key on a terminal, else reject), and Ctrl-C (a
+ * key on a terminal, SIGINT otherwise) stopping the turn on the server; a second Ctrl-C quits at
+ * once. Shared by `ask`, `chat` and `demo`.
  */
 export async function runTurn(o: TurnOptions): Promise<TurnResult> {
   const stopper = new AbortController();
@@ -55,33 +45,23 @@ export async function runTurn(o: TurnOptions): Promise<TurnResult> {
   const keys = o.terminal?.isTTY ? new TurnKeys(o.terminal, interrupt) : undefined;
   process.on("SIGINT", interrupt);
   keys?.start();
-
-  const emit = o.renderer
-    ? (event: AgentEvent) => o.renderer!.render(event)
-    : (event: AgentEvent) => o.out.write(`${JSON.stringify(event)}\n`);
-  const result: TurnResult = { failure: undefined, stopped: false, sessionId: undefined };
   try {
-    for await (const event of o.backend.run(o.message, { ...o.run, signal: stopper.signal })) {
-      emit(event);
-      if (event.type === "error" && !event.metadata.subagent) result.failure ??= event.metadata.code;
-      if (event.type === "done") {
-        result.stopped = event.metadata.stopped;
-        result.sessionId = event.metadata.sessionId;
-      }
-      if (event.type === "permission_request") {
-        const [reply, how] = await decide(event, o, keys, interrupt);
+    return await driveRun(o.backend, o.message, {
+      run: { ...o.run, signal: stopper.signal },
+      onEvent: o.renderer
+        ? (event: AgentEvent) => o.renderer!.render(event)
+        : (event: AgentEvent) => void o.out.write(`${JSON.stringify(event)}\n`),
+      permissions: (event) => decide(event, o, keys, interrupt),
+      onPermissionAnswer: (event, { reply, how }) => {
         if (o.renderer) o.renderer.permissionAnswer(reply, how);
         else o.out.write(`${JSON.stringify({ type: "permission_reply", content: reply, metadata: { id: event.metadata.id, how } })}\n`);
-        await o.backend.replyPermission(event.metadata.id, reply).catch((error: Error) => {
-          o.err.write(`Could not answer the permission request: ${error.message}\n`);
-        });
-      }
-    }
+      },
+      onReplyFailed: (error) => o.err.write(`Could not answer the permission request: ${error.message}\n`),
+    });
   } finally {
     keys?.stop();
     process.off("SIGINT", interrupt);
   }
-  return result;
 }
 
 /** The turn's outcome as the CLI's exit code. */
@@ -90,14 +70,9 @@ export function exitCodeOf(result: TurnResult, codeFor: (code: ErrorCode) => num
   return result.stopped ? EXIT.interrupted : EXIT.ok;
 }
 
-async function decide(
-  event: PermissionRequestEvent,
-  o: TurnOptions,
-  keys: TurnKeys | undefined,
-  interrupt: () => void,
-): Promise<[PermissionReply, string]> {
-  if (o.answer) return [o.answer.reply, o.answer.how];
-  if (!keys) return ["reject", "stdin is not a terminal; use --approve to allow"];
+async function decide(event: PermissionRequestEvent, o: TurnOptions, keys: TurnKeys | undefined, interrupt: () => void): Promise<PermissionAnswer> {
+  if (o.answer) return o.answer;
+  if (!keys) return { reply: "reject", how: "stdin is not a terminal; use --approve to allow" };
   const c = o.renderer?.colors ?? colorsFor(false);
   o.renderer?.pause();
   if (!o.renderer) o.err.write(`${event.content}\n`); // with --json the question is only in the NDJSON
@@ -108,9 +83,9 @@ async function decide(
   o.err.write("\r\u001b[2K");
   if (isInterrupt(key)) {
     interrupt();
-    return ["reject", "Ctrl-C"];
+    return { reply: "reject", how: "Ctrl-C" };
   }
-  if (key === "a") return ["always", "answered"];
-  if (key === "r" || key === "n") return ["reject", "answered"];
-  return ["once", "answered"];
+  if (key === "a") return { reply: "always", how: "answered" };
+  if (key === "r" || key === "n") return { reply: "reject", how: "answered" };
+  return { reply: "once", how: "answered" };
 }

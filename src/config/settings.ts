@@ -8,7 +8,7 @@
  */
 import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { parseEnv } from "node:util";
 import { z } from "zod";
 
@@ -386,4 +386,9 @@ function jsonProblem(error: unknown, json: string): string {
   const line = before.split("\n").length;
   const column = position - before.lastIndexOf("\n");
   return `${located[1]} at line ${line}, column ${column}`;
+}
+
+/** The folder of pocketpaw's own files: config.json, the conversation store, the chat's history. */
+export function homeOf(settings: LoadedSettings): string {
+  return dirname(settings.configFile);
 }

@@ -58,7 +58,7 @@ export class UnsupportedVersionError extends OpenCodeError {
   constructor(
     url: string,
     /** As the server reported it, or a description ("older than 1.1") when it has no health route. */
-    readonly version: string,
+    override readonly version: string,
     detail: string,
   ) {
     super("unsupported_version", `The OpenCode server at ${url} is version ${version}: ${detail}`);
@@ -75,7 +75,7 @@ export class ApiError extends OpenCodeError {
     what: string,
   ) {
     super(
-      status === 400 ? "bad_request" : "protocol",
+      status === 400 ? "bad_request" : status === 404 || errorName === "NotFoundError" ? "not_found" : "protocol",
       `The OpenCode server rejected ${what} (HTTP ${status}${errorName ? ` ${errorName}` : ""}): ${detail}`,
     );
   }

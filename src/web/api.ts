@@ -1,24 +1,18 @@
 import { type Context, Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import type { z } from "zod";
-import type { AgentBackend } from "../agent/backend.js";
-import { BACKENDS } from "../agent/registry-info.js";
-import { type OpenCodeBackend, titleFor } from "../opencode/backend.js";
-import { OpenCodeError } from "../opencode/errors.js";
-import type { ConversationRecord, SessionStore } from "../sessions/store.js";
+import { type Backend, titleFor } from "../agent/backend.js";
+import { BackendError } from "../agent/errors.js";
+import { BACKENDS } from "../agent/registry.js";
+import type { ConversationRecord } from "../sessions/store.js";
 import { HttpError } from "./http-error.js";
 import { openApiDocument } from "./openapi.js";
 import { type RunLog, followRun } from "./run-log.js";
 import type { ConversationRuns } from "./runs.js";
 import { ConversationKey, MessageBody, PermissionId, PermissionReplyBody, RenameBody, validate } from "./schemas.js";
-import { transcriptOf } from "../opencode/transcript.js";
-
-/** What the API needs of the backend: the contract, plus the OpenCode server for transcripts, models and health. */
-export type DashboardBackend = AgentBackend & Pick<OpenCodeBackend, "client" | "checkServer" | "scope">;
 
 export interface ApiDeps {
-  backend: DashboardBackend;
-  store: SessionStore;
+  backend: Backend;
   runs: ConversationRuns;
   /** pocketpaw's version, shown by /api/health. */
   version: string;
@@ -40,7 +34,7 @@ export interface ConversationSummary {
 const HEARTBEAT_MS = 15_000;
 
 export function apiRoutes(deps: ApiDeps): Hono {
-  const { backend, store, runs } = deps;
+  const { backend, runs } = deps;
   const api = new Hono();
   const keyOf = (c: Context) => validate(ConversationKey, c.req.param("key"), "conversation key");
   const summary = (record: ConversationRecord): ConversationSummary => ({
@@ -52,8 +46,6 @@ export function apiRoutes(deps: ApiDeps): Hono {
     lastUsedAt: record.lastUsedAt,
     running: runs.isRunning(record.key),
   });
-  const scope = (key: string) => backend.scope(key);
-  const filter = () => ({ serverUrl: backend.client.displayUrl, directory: backend.client.directory ?? "" });
 
   api.get("/openapi.json", (c) => c.json(openApiDocument(deps.version)));
 
@@ -61,10 +53,10 @@ export function apiRoutes(deps: ApiDeps): Hono {
     const status = backend.status();
     let opencode: Record<string, unknown>;
     try {
-      const profile = await backend.checkServer();
-      opencode = { url: status.serverUrl, healthy: true, version: profile.version, protocol: profile.protocol };
+      const { version, protocol } = await backend.health();
+      opencode = { url: status.serverUrl, healthy: true, version, protocol };
     } catch (error) {
-      if (!(error instanceof OpenCodeError)) throw error;
+      if (!(error instanceof BackendError)) throw error;
       opencode = { url: status.serverUrl, healthy: false, error: { code: error.code, message: error.message } };
     }
     return c.json({
@@ -78,15 +70,12 @@ export function apiRoutes(deps: ApiDeps): Hono {
   api.get("/backends", (c) => c.json({ active: backend.info().name, backends: Object.values(BACKENDS) }));
 
   api.get("/models", async (c) => {
-    const { providers, default: defaults = {} } = await backend.client.providers();
-    const models = providers.flatMap((p) =>
-      Object.entries(p.models ?? {}).map(([id, m]) => ({ id: `${p.id}/${m.id ?? id}`, name: m.name ?? id, provider: p.name ?? p.id })),
-    );
+    const { models, defaults } = await backend.models();
     return c.json({ configured: deps.model, defaults, models });
   });
 
   api.get("/conversations", (c) => {
-    const stored = store.list(filter()).map(summary);
+    const stored = backend.list().map(summary);
     const known = new Set(stored.map((s) => s.key));
     // A run that has not created its session yet is not in the store, but is a conversation.
     const starting = runs
@@ -98,10 +87,10 @@ export function apiRoutes(deps: ApiDeps): Hono {
 
   api.get("/conversations/:key", async (c) => {
     const key = keyOf(c);
-    const record = store.get(scope(key));
+    const record = backend.get(key);
     const log = runs.get(key);
     if (!record && !log) throw notFound(key);
-    let turns = record ? transcriptOf(await backend.client.messages(record.sessionId)) : [];
+    let turns = record ? (await backend.transcript(key)).turns : [];
     // The running turn is shown from its live events (GET …/events), not twice.
     const last = turns.at(-1);
     if (log && !log.finished && last?.text === log.text) turns = turns.slice(0, -1);
@@ -115,18 +104,18 @@ export function apiRoutes(deps: ApiDeps): Hono {
   api.patch("/conversations/:key", async (c) => {
     const key = keyOf(c);
     const { title } = await jsonBody(c, RenameBody, "rename request");
-    const record = store.get(scope(key));
-    if (!record) throw notFound(key);
-    store.put({ ...record, title });
-    return c.json({ conversation: summary({ ...record, title }) });
+    if (!backend.get(key)) throw notFound(key);
+    return c.json({ conversation: summary(backend.rename(key, title)) });
   });
 
-  api.delete("/conversations/:key", (c) => {
+  api.delete("/conversations/:key", async (c) => {
     const key = keyOf(c);
     const hadRun = runs.get(key) !== undefined;
     runs.forget(key);
     // The OpenCode session itself stays on the server (its own UI still lists it).
-    if (!store.delete(scope(key)) && !hadRun) throw notFound(key);
+    const known = backend.get(key) !== undefined;
+    if (known) await backend.forget(key);
+    else if (!hadRun) throw notFound(key);
     return c.json({ forgotten: key });
   });
 

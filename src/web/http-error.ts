@@ -1,23 +1,25 @@
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { ApiError, OpenCodeError } from "../opencode/errors.js";
+import { BackendError, UnknownConversationError } from "../agent/errors.js";
 
 /**
  * Every failure of the HTTP API is `{error: {code, message}}` with a status that fits, so a
  * channel branches on `code` and shows `message` (a sentence a person can act on) as is.
  */
-export type WebErrorCode =
-  | "bad_request"
-  | "unsupported_media_type"
-  | "payload_too_large"
-  | "unauthorized"
-  | "forbidden"
-  | "not_found"
-  | "busy"
-  | "too_many_runs"
-  | "no_run"
-  | "upstream"
-  | "upstream_timeout"
-  | "internal";
+export const WEB_ERROR_CODES = [
+  "bad_request",
+  "unsupported_media_type",
+  "payload_too_large",
+  "unauthorized",
+  "forbidden",
+  "not_found",
+  "busy",
+  "too_many_runs",
+  "no_run",
+  "upstream",
+  "upstream_timeout",
+  "internal",
+] as const;
+export type WebErrorCode = (typeof WEB_ERROR_CODES)[number];
 
 export interface WebErrorBody {
   error: { code: WebErrorCode; message: string };
@@ -38,19 +40,18 @@ export class HttpError extends Error {
 }
 
 /**
- * Any failure as an HttpError. The OpenCode server's own failures keep their wording (already
- * written for people, never holding a password): a 404 stays a 404, a bad request a 400, the
+ * Any failure as an HttpError. The backend's failures keep their wording (already written for
+ * people, never holding a password): an unknown conversation is a 404, a bad request a 400, the
  * rest is the upstream server's fault (502, or 504 on a timeout).
  */
 export function toHttpError(error: unknown): HttpError {
   if (error instanceof HttpError) return error;
-  if (error instanceof ApiError) {
-    if (error.isNotFound) return new HttpError(404, "not_found", error.message);
-    if (error.status === 400) return new HttpError(400, "bad_request", error.message);
+  if (error instanceof UnknownConversationError) return new HttpError(404, "not_found", error.message);
+  if (error instanceof BackendError) {
+    if (error.code === "bad_request") return new HttpError(400, "bad_request", error.message);
+    if (error.code === "not_found") return new HttpError(404, "not_found", error.message);
+    if (error.code === "timeout") return new HttpError(504, "upstream_timeout", error.message);
     return new HttpError(502, "upstream", error.message);
-  }
-  if (error instanceof OpenCodeError) {
-    return new HttpError(error.code === "timeout" ? 504 : 502, error.code === "timeout" ? "upstream_timeout" : "upstream", error.message);
   }
   return new HttpError(500, "internal", "pocketpaw failed unexpectedly; see its console output for details.");
 }

@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { AGENT_EVENT_TYPES, DONE_REASONS, ERROR_CODES } from "../agent/events.js";
+import { WEB_ERROR_CODES } from "./http-error.js";
 import { ConversationKey, MessageBody, PermissionId, PermissionReplyBody, RenameBody } from "./schemas.js";
 
 /**
@@ -9,8 +11,6 @@ const jsonSchema = (schema: z.ZodType) => {
   const { $schema: _, ...rest } = z.toJSONSchema(schema, { io: "input" }) as Record<string, unknown>;
   return rest;
 };
-
-const AGENT_EVENT_TYPES = ["message", "thinking", "thinking_done", "tool_use", "tool_result", "token_usage", "permission_request", "status", "error", "done"];
 
 const schemas = {
   Error: {
@@ -23,7 +23,7 @@ const schemas = {
         properties: {
           code: {
             type: "string",
-            enum: ["bad_request", "unsupported_media_type", "payload_too_large", "unauthorized", "forbidden", "not_found", "busy", "too_many_runs", "no_run", "upstream", "upstream_timeout", "internal"],
+            enum: WEB_ERROR_CODES,
           },
           message: { type: "string", description: "A sentence for people." },
         },
@@ -33,7 +33,11 @@ const schemas = {
   AgentEvent: {
     type: "object",
     description:
-      "One event of a run (see src/agent/events.ts). `message`: a chunk of the answer's text; `thinking`/`thinking_done`: reasoning; `tool_use`/`tool_result`: a tool step (metadata name, input, callId; content the output); `permission_request`: answer it with POST /api/permissions/{metadata.id}; `token_usage`; `status`; `error` (metadata.code); `done` is always last (metadata.reason completed|stopped|error|max_turns, usage, turns).",
+      "One event of a run (see src/agent/events.ts). `message`: a chunk of the answer's text; `thinking`/`thinking_done`: reasoning; `tool_use`/`tool_result`: a tool step (metadata name, input, callId, summary; content the output); `permission_request`: answer it with POST /api/permissions/{metadata.id}; `token_usage`; `status`; `error` (metadata.code: " +
+      ERROR_CODES.join("|") +
+      "); `done` is always last (metadata.reason " +
+      DONE_REASONS.join("|") +
+      ", usage, turns).",
     required: ["type", "content", "metadata"],
     properties: { type: { type: "string", enum: AGENT_EVENT_TYPES }, content: { type: "string" }, metadata: { type: "object" } },
   },

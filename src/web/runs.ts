@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { AgentBackend } from "../agent/backend.js";
-import { type AgentEvent, emptyUsage } from "../agent/events.js";
+import { driveRun } from "../agent/run-driver.js";
 import { HttpError } from "./http-error.js";
 import { RunLog } from "./run-log.js";
 
@@ -104,24 +104,17 @@ export class ConversationRuns {
     clearTimeout(timer);
   }
 
+  /** The run into its log, on the run driver (which ends every run with `done`); permissions wait for the API. */
   private async pump(log: RunLog, request: RunRequest, signal: AbortSignal): Promise<void> {
-    let done = false;
     try {
-      const options = {
+      const run = {
         sessionKey: log.key,
         signal,
         ...(request.model ? { model: request.model } : {}),
         ...(request.maxTurns !== undefined ? { maxTurns: request.maxTurns } : {}),
       };
-      for await (const event of this.backend.run(request.text, options)) {
-        log.append(event);
-        if (event.type === "done") done = true;
-      }
-    } catch (error) {
-      // The backend reports failures as events; a throw is a bug, but clients still get an end.
-      log.append(failure(`The run failed inside pocketpaw: ${error instanceof Error ? error.message : String(error)}`));
+      await driveRun(this.backend, request.text, { run, onEvent: (event) => void log.append(event) });
     } finally {
-      if (!done) log.append(endOf(signal.aborted));
       log.finish();
     }
   }
@@ -138,10 +131,3 @@ export class ConversationRuns {
   }
 }
 
-function failure(content: string): AgentEvent {
-  return { type: "error", content, metadata: { code: "unknown" } };
-}
-
-function endOf(stopped: boolean): AgentEvent {
-  return { type: "done", content: "", metadata: { reason: stopped ? "stopped" : "error", stopped, usage: emptyUsage(), turns: 0 } };
-}

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { PERMISSION_REPLIES } from "../agent/events.js";
 import { parseModel } from "../config/settings.js";
 import { HttpError } from "./http-error.js";
 
@@ -38,7 +39,7 @@ export const MessageBody = z
 
 export const PermissionReplyBody = z
   .strictObject({
-    reply: z.enum(["once", "always", "reject"]).meta({ description: "Allow once, allow always (for the patterns the request names), or reject." }),
+    reply: z.enum(PERMISSION_REPLIES).meta({ description: "Allow once, allow always (for the patterns the request names), or reject." }),
     message: z.string().max(2_000).optional().meta({ description: "Said to the model along with a rejection." }),
   })
   .meta({ title: "PermissionReply" });

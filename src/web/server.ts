@@ -1,15 +1,13 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
-import type { SessionStore } from "../sessions/store.js";
-import type { DashboardBackend } from "./api.js";
+import type { Backend } from "../agent/backend.js";
 import { dashboardApp } from "./app.js";
 import { ConversationRuns, type ConversationRunsOptions } from "./runs.js";
 import { checkListenAddress, isLoopbackHost } from "./security.js";
 
 export interface DashboardOptions {
-  backend: DashboardBackend;
-  store: SessionStore;
+  backend: Backend;
   /** Default 127.0.0.1. Anything but loopback needs a token. */
   host?: string;
   /** Default 8888; 0 = any free port. */
@@ -42,7 +40,6 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   const runs = new ConversationRuns(options.backend, options.runs);
   const app = dashboardApp({
     backend: options.backend,
-    store: options.store,
     runs,
     version: options.version,
     model: options.model ?? "",

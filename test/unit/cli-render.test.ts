@@ -5,7 +5,7 @@ import { conversationLines, nextConversationKey } from "../../src/cli/conversati
 import { ago, columns } from "../../src/cli/format.js";
 import { colorsFor } from "../../src/cli/colors.js";
 import { TerminalRenderer } from "../../src/cli/render.js";
-import { isThisMachine } from "../../src/cli/spawn.js";
+import { isThisMachine } from "../../src/util/loopback.js";
 import type { ConversationRecord } from "../../src/sessions/store.js";
 
 function capture() {

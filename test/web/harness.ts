@@ -36,7 +36,7 @@ export async function startWebStack(defaults: Partial<DashboardOptions> = {}): P
   const backend = new OpenCodeBackend({ baseUrl: opencode.url, timeoutMs: 10_000, store, permission: ASK_RULES });
   const dashboards: Dashboard[] = [];
   const dashboard = async (options: Partial<DashboardOptions> = {}) => {
-    const d = await startDashboard({ backend, store, host: "127.0.0.1", port: 0, version: "test", ...defaults, ...options });
+    const d = await startDashboard({ backend, host: "127.0.0.1", port: 0, version: "test", ...defaults, ...options });
     dashboards.push(d);
     return d;
   };
