@@ -1,0 +1,129 @@
+import type {
+  Backend,
+  BackendInfo,
+  BackendStatus,
+  Check,
+  ForgetOutcome,
+  ModelCatalog,
+  RunOptions,
+  ServerHealth,
+  Transcript,
+} from "../../src/agent/backend.js";
+import { BackendError, UnknownConversationError } from "../../src/agent/errors.js";
+import { type AgentEvent, type PermissionReply, doneEvent } from "../../src/agent/events.js";
+import { BACKENDS } from "../../src/agent/registry.js";
+import { type ConversationRecord, MemorySessionStore } from "../../src/sessions/store.js";
+
+/** What a fake run yields for a message: events, optionally waiting for a reply or a stop between them. */
+export type Script = (message: string, options: RunOptions, backend: FakeBackend) => AsyncIterable<AgentEvent>;
+
+/**
+ * A Backend with no server behind it, for unit tests of the fronts: each run follows a script,
+ * conversations live in memory, and every call the fronts make is recorded.
+ */
+export class FakeBackend implements Backend {
+  readonly place = { serverUrl: "http://fake.test", directory: "" };
+  readonly replies: Array<{ id: string; reply: PermissionReply }> = [];
+  readonly runs: Array<{ message: string; options: RunOptions }> = [];
+  /** The server's state: undefined = healthy; else what health() throws. */
+  down: BackendError | undefined;
+  private readonly store = new MemorySessionStore();
+  private readonly waiting = new Map<string, (reply: PermissionReply) => void>();
+
+  constructor(private readonly script: Script = echo) {}
+
+  info(): BackendInfo {
+    return BACKENDS.opencode;
+  }
+
+  async *run(message: string, options: RunOptions = {}): AsyncGenerator<AgentEvent> {
+    this.runs.push({ message, options });
+    const key = options.sessionKey ?? "cli:default";
+    if (!this.store.get({ key, ...this.place })) {
+      const now = Date.now();
+      this.store.put({ key, ...this.place, sessionId: `ses_${this.runs.length}`, title: message.slice(0, 60), model: options.model ?? "", createdAt: now, lastUsedAt: now, lastMessageId: "" });
+    }
+    yield* this.script(message, options, this);
+  }
+
+  /** Resolves with the reply the front sends to permission request `id`. */
+  replyTo(id: string): Promise<PermissionReply> {
+    const given = this.replies.find((r) => r.id === id);
+    if (given) return Promise.resolve(given.reply);
+    return new Promise((resolve) => this.waiting.set(id, resolve));
+  }
+
+  async stop(): Promise<boolean> {
+    return false;
+  }
+
+  async replyPermission(id: string, reply: PermissionReply): Promise<void> {
+    if (id === "per_missing") throw new BackendError("not_found", `No permission request ${id}.`);
+    this.replies.push({ id, reply });
+    this.waiting.get(id)?.(reply);
+  }
+
+  status(): BackendStatus {
+    return { backend: "opencode", serverUrl: this.place.serverUrl, eventStreamConnected: true, activeRuns: [] };
+  }
+
+  async close(): Promise<void> {}
+
+  list(options: { everywhere?: boolean } = {}): ConversationRecord[] {
+    return this.store.list(options.everywhere ? {} : this.place);
+  }
+
+  get(key: string): ConversationRecord | undefined {
+    return this.store.get({ key, ...this.place });
+  }
+
+  rename(key: string, title: string): ConversationRecord {
+    const record = this.get(key);
+    if (!record) throw new UnknownConversationError(key, this.place.serverUrl);
+    this.store.put({ ...record, title });
+    return { ...record, title };
+  }
+
+  setModel(key: string, model: string): void {
+    const record = this.get(key);
+    if (record) this.store.put({ ...record, model });
+  }
+
+  async transcript(key: string): Promise<Transcript> {
+    const record = this.get(key);
+    if (!record) throw new UnknownConversationError(key, this.place.serverUrl);
+    return { conversation: record, turns: [], raw: [] };
+  }
+
+  async forget(key: string): Promise<ForgetOutcome> {
+    if (!this.store.delete({ key, ...this.place })) throw new UnknownConversationError(key, this.place.serverUrl);
+    return "kept";
+  }
+
+  async stopRemote(): Promise<"stopped" | "idle" | "no_session"> {
+    return "idle";
+  }
+
+  async models(): Promise<ModelCatalog> {
+    return { models: [{ id: "fake/one", name: "One", provider: "Fake" }], defaults: { fake: "one" } };
+  }
+
+  async checkModel(model: string): Promise<string | undefined> {
+    return model === "fake/one" ? undefined : `No model ${model}.`;
+  }
+
+  async health(): Promise<ServerHealth> {
+    if (this.down) throw this.down;
+    return { url: this.place.serverUrl, version: "9.9.9", protocol: "events", support: { status: "unknown", usable: true, summary: "fake" } };
+  }
+
+  async diagnose(): Promise<Check[]> {
+    return [{ name: "server answers", status: "ok", detail: "fake" }];
+  }
+}
+
+/** The default script: the message echoed as one text chunk, then done. */
+export async function* echo(message: string): AsyncGenerator<AgentEvent> {
+  yield { type: "message", content: `echo: ${message}`, metadata: { partId: "p1", messageId: "m1" } };
+  yield doneEvent({ stopped: false, failed: false });
+}
