@@ -5,8 +5,8 @@
 // own text and nothing of the others'. Then one more pocketpaw round measures the memory each
 // conversation in flight holds.
 
-import { OpenCodeBackend } from "../src/opencode/backend.js";
-import { str } from "../src/opencode/wire.js";
+import { OpenCodeBackend } from "../src/opencode/backend/backend.js";
+import { str } from "../src/opencode/rest/wire.js";
 import { MemorySessionStore } from "../src/sessions/store.js";
 import { startScriptedModel } from "../src/demo/scripted-model.js";
 import { startOpenCode } from "../test/support/opencode-server.js";

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { OpenCodeClient } from "../../src/opencode/client.js";
+import { OpenCodeClient } from "../../src/opencode/rest/client.js";
 import { SqliteSessionStore } from "../../src/sessions/sqlite-store.js";
 import { MemorySessionStore } from "../../src/sessions/store.js";
 import { type OpenCodeServer, freePort, startOpenCode } from "../support/opencode-server.js";

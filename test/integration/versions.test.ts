@@ -10,8 +10,8 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { UnsupportedVersionError } from "../../src/opencode/errors.js";
-import { supportOf } from "../../src/opencode/server-profile.js";
+import { UnsupportedVersionError } from "../../src/opencode/rest/errors.js";
+import { supportOf } from "../../src/opencode/backend/server-profile.js";
 import { REPO, runCli } from "../support/cli.js";
 import { startOpenCode } from "../support/opencode-server.js";
 import { useRealServer } from "../support/real-server.js";

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { type Server, createServer } from "node:http";
 import { describe, test } from "node:test";
-import { OpenCodeBackend } from "../../src/opencode/backend.js";
-import { UnsupportedVersionError } from "../../src/opencode/errors.js";
+import { OpenCodeBackend } from "../../src/opencode/backend/backend.js";
+import { UnsupportedVersionError } from "../../src/opencode/rest/errors.js";
 import {
   OLDEST_SUPPORTED,
   TESTED_VERSIONS,
@@ -11,7 +11,7 @@ import {
   parseVersion,
   profileFor,
   supportOf,
-} from "../../src/opencode/server-profile.js";
+} from "../../src/opencode/backend/server-profile.js";
 
 describe("supportOf: is a server release supported", () => {
   test("every tested release is tested and usable", () => {

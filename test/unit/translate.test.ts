@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import fc from "fast-check";
 import type { AgentEvent } from "../../src/agent/events.js";
-import { TurnTranslator } from "../../src/opencode/translate.js";
-import type { OcEvent, OcMessage, OcMessageInfo, OcPart } from "../../src/opencode/wire.js";
+import { TurnTranslator } from "../../src/opencode/translate/translate.js";
+import type { OcEvent, OcMessage, OcMessageInfo, OcPart } from "../../src/opencode/rest/wire.js";
 import { recordedEvents } from "../support/recordings.js";
 
 /** The first prompt of a recording: its session and user message (what the backend would know). */

@@ -1,6 +1,6 @@
-import type { AgentEvent } from "../agent/events.js";
+import type { AgentEvent } from "../../agent/events.js";
 import { TurnTranslator } from "./translate.js";
-import type { OcMessage } from "./wire.js";
+import type { OcMessage } from "../rest/wire.js";
 
 /** One exchange of a stored conversation: what the person wrote, and the run it started as AgentEvents. */
 export interface TranscriptTurn {

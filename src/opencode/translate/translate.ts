@@ -1,5 +1,5 @@
-import { type AgentEvent, type ErrorCode, type SubagentRef, type TokenUsage, addUsage, emptyUsage } from "../agent/events.js";
-import { type OcError, type OcEvent, type OcMessage, type OcMessageInfo, type OcPart, eventSessionId, obj, str } from "./wire.js";
+import { type AgentEvent, type ErrorCode, type SubagentRef, type TokenUsage, addUsage, emptyUsage } from "../../agent/events.js";
+import { type OcError, type OcEvent, type OcMessage, type OcMessageInfo, type OcPart, eventSessionId, obj, str } from "../rest/wire.js";
 
 /**
  * The one place where OpenCode events become AgentEvents: a state machine for one run (one

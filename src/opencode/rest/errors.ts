@@ -1,4 +1,4 @@
-import { BackendError } from "../agent/errors.js";
+import { BackendError } from "../../agent/errors.js";
 
 /**
  * One error class per way talking to an OpenCode server can fail, so callers pick exit codes

@@ -11,22 +11,22 @@ import {
   type RunStatus,
   type ServerHealth,
   type Transcript,
-} from "../agent/backend.js";
-import { type AgentEvent, type DoneReason, type ErrorCode, type PermissionReply, emptyUsage } from "../agent/events.js";
-import { BACKENDS } from "../agent/registry.js";
-import { parseModel } from "../config/settings.js";
-import { type ConversationRecord, type ConversationScope, MemorySessionStore, type SessionStore } from "../sessions/store.js";
+} from "../../agent/backend.js";
+import { type AgentEvent, type DoneReason, type ErrorCode, type PermissionReply, emptyUsage } from "../../agent/events.js";
+import { BACKENDS } from "../../agent/registry.js";
+import { parseModel } from "../../config/settings.js";
+import { type ConversationRecord, type ConversationScope, MemorySessionStore, type SessionStore } from "../../sessions/store.js";
 import { OpenCodeConversations } from "./conversations.js";
 import { diagnose } from "./diagnose.js";
-import { AsyncQueue } from "../util/async-queue.js";
-import { OpenCodeClient } from "./client.js";
-import { ApiError, NotOpenCodeError, OpenCodeError, TimeoutError, UnreachableError, UnsupportedVersionError } from "./errors.js";
-import { EventHub, type EventHubOptions, type HubSignal } from "./event-hub.js";
+import { AsyncQueue } from "../../util/async-queue.js";
+import { OpenCodeClient } from "../rest/client.js";
+import { ApiError, NotOpenCodeError, OpenCodeError, TimeoutError, UnreachableError, UnsupportedVersionError } from "../rest/errors.js";
+import { EventHub, type EventHubOptions, type HubSignal } from "../events/event-hub.js";
 import { newMessageId } from "./message-id.js";
-import { readNdjsonLines } from "./ndjson.js";
+import { readNdjsonLines } from "../transport/ndjson.js";
 import { NO_HEALTH_ROUTE, NO_HEALTH_ROUTE_VERSION, type ServerProfile, isOpenCodeApiDoc, profileFor } from "./server-profile.js";
-import { TurnTranslator, messageEvents } from "./translate.js";
-import type { OcEvent, OcMessage, OcPermissionRule, OcPromptBody } from "./wire.js";
+import { TurnTranslator, messageEvents } from "../translate/translate.js";
+import type { OcEvent, OcMessage, OcPermissionRule, OcPromptBody } from "../rest/wire.js";
 
 export interface OpenCodeBackendOptions {
   baseUrl: string;

@@ -1,10 +1,10 @@
-import type { ForgetOutcome, ModelCatalog, Place, Transcript } from "../agent/backend.js";
-import { UnknownConversationError } from "../agent/errors.js";
-import { parseModel } from "../config/settings.js";
-import type { ConversationRecord, ConversationScope, SessionStore } from "../sessions/store.js";
-import type { OpenCodeClient } from "./client.js";
-import { ApiError, OpenCodeError } from "./errors.js";
-import { transcriptOf } from "./transcript.js";
+import type { ForgetOutcome, ModelCatalog, Place, Transcript } from "../../agent/backend.js";
+import { UnknownConversationError } from "../../agent/errors.js";
+import { parseModel } from "../../config/settings.js";
+import type { ConversationRecord, ConversationScope, SessionStore } from "../../sessions/store.js";
+import type { OpenCodeClient } from "../rest/client.js";
+import { ApiError, OpenCodeError } from "../rest/errors.js";
+import { transcriptOf } from "../translate/transcript.js";
 
 /**
  * The conversations one OpenCode backend remembers (in its store, the only writer) and what the
