@@ -85,6 +85,11 @@ export class ApiError extends OpenCodeError {
   }
 }
 
+/** The server answered that it has no such session (404, or 400 for an id it cannot read: 1.2). */
+export function isSessionGone(error: unknown): boolean {
+  return error instanceof ApiError && (error.isNotFound || error.status === 400);
+}
+
 /** Removes credentials from a URL before it appears in any message. */
 export function redactUrl(url: string): string {
   try {
