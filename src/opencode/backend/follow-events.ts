@@ -3,10 +3,11 @@ import { AsyncQueue } from "../../util/async-queue.js";
 import type { EventHub, HubSignal } from "../events/event-hub.js";
 import type { OpenCodeClient } from "../rest/client.js";
 import { OpenCodeError } from "../rest/errors.js";
+import { statusEvent } from "../translate/agent-events.js";
 import { TurnTranslator } from "../translate/translate.js";
 import { newMessageId } from "./message-id.js";
 import { sendPrompt } from "./prompt.js";
-import { type Turn, statusEvent } from "./run-state.js";
+import type { Turn } from "./run-state.js";
 
 export interface LiveOptions {
   /** After the session went idle without the run looking complete, wait this long, then read storage. */

@@ -1,5 +1,5 @@
 import type { RunStatus } from "../../agent/backend.js";
-import { type DoneEvent, type ErrorEvent, type StatusEvent, doneEvent, errorEvent } from "../../agent/events.js";
+import { type DoneEvent, type ErrorEvent, doneEvent, errorEvent } from "../../agent/events.js";
 import { OpenCodeError } from "../rest/errors.js";
 import type { OcPromptBody } from "../rest/wire.js";
 import type { TurnTranslator } from "../translate/translate.js";
@@ -87,8 +87,4 @@ export interface Turn {
   body: (messageID: string) => OcPromptBody;
   /** Aborted when the run is to stop (the caller's signal, or `stop(sessionKey)`). */
   signal: AbortSignal;
-}
-
-export function statusEvent(metadata: StatusEvent["metadata"], content: string): StatusEvent {
-  return { type: "status", content, metadata };
 }

@@ -3,7 +3,7 @@ import type { ConversationRecord, ConversationScope, SessionStore } from "../../
 import type { OpenCodeClient } from "../rest/client.js";
 import { OpenCodeError, isSessionGone } from "../rest/errors.js";
 import type { OcPermissionRule } from "../rest/wire.js";
-import { statusEvent } from "./run-state.js";
+import { statusEvent } from "../translate/agent-events.js";
 
 /** The conversation's session, and the status a run announces it with when it is new. */
 export interface OpenedSession {

@@ -3,6 +3,7 @@ import {
   type ErrorCode,
   type ErrorEvent,
   type PermissionRequestEvent,
+  type StatusEvent,
   type SubagentRef,
   type ThinkingDoneEvent,
   type TokenUsage,
@@ -20,6 +21,21 @@ import { type OcError, type OcMessageInfo, type OcPart, type OcToolState, str } 
 
 function from(subagent: SubagentRef | undefined): { subagent?: SubagentRef } {
   return subagent ? { subagent } : {};
+}
+
+export function statusEvent(metadata: StatusEvent["metadata"], content: string): StatusEvent {
+  return { type: "status", content, metadata };
+}
+
+/** `session.status` of type `retry`: the provider failed and OpenCode tries again. */
+export function retryEvent(status: Record<string, unknown> | undefined): StatusEvent {
+  const attempt = Number(status?.attempt ?? 0);
+  const next = typeof status?.next === "number" ? status.next : undefined;
+  const message = str(status, "message") ?? "the model provider failed";
+  return statusEvent(
+    { state: "retrying", attempt, message, ...(next ? { nextAt: next } : {}) },
+    `The model provider failed (${message}); OpenCode retries (attempt ${attempt}).`,
+  );
 }
 
 /** New text of a part: reasoning is `thinking`; prose is a `message`, the conversation's own agent's only. */

@@ -2,7 +2,9 @@ import { type AgentEvent, type SubagentRef, type TokenUsage, addUsage, emptyUsag
 import { type OcError, type OcEvent, type OcMessage, type OcMessageInfo, type OcPart, eventSessionId, messageEvents, obj, str } from "../rest/wire.js";
 import {
   permissionEvent,
+  retryEvent,
   serverErrorEvent,
+  statusEvent,
   textEvent,
   thinkingDoneEvent,
   tokenUsageEvent,
@@ -206,17 +208,8 @@ export class TurnTranslator {
         if (type === "idle") this.onIdle();
         else if (type === "busy" && this.userSeen && !this.busyAnnounced) {
           this.busyAnnounced = true;
-          out.push({ type: "status", content: "OpenCode is working on it…", metadata: { state: "busy" } });
-        } else if (type === "retry") {
-          const attempt = Number(status?.attempt ?? 0);
-          const next = typeof status?.next === "number" ? status.next : undefined;
-          const message = str(status, "message") ?? "the model provider failed";
-          out.push({
-            type: "status",
-            content: `The model provider failed (${message}); OpenCode retries (attempt ${attempt}).`,
-            metadata: { state: "retrying", attempt, message, ...(next ? { nextAt: next } : {}) },
-          });
-        }
+          out.push(statusEvent({ state: "busy" }, "OpenCode is working on it…"));
+        } else if (type === "retry") out.push(retryEvent(status));
         return;
       }
       case "session.idle":
