@@ -12,7 +12,7 @@ import type { TurnTranslator } from "../translate/translate.js";
 export class RunState {
   sessionId: string | undefined;
   stopped = false;
-  maxTurnsHit = false;
+  private maxTurnsHit = false;
   private failed = false;
   private translator: TurnTranslator | undefined;
 
