@@ -5,10 +5,10 @@
 // own text and nothing of the others'. Then one more pocketpaw round measures the memory each
 // conversation in flight holds.
 
-import { OpenCodeBackend } from "../src/opencode/backend.js";
-import { str } from "../src/opencode/wire.js";
+import { OpenCodeBackend } from "../src/opencode/backend/backend.js";
+import { str } from "../src/opencode/rest/wire.js";
 import { MemorySessionStore } from "../src/sessions/store.js";
-import { startScriptedModel } from "../src/demo/scripted-model.js";
+import { startScriptedModel } from "../src/opencode/local-server/scripted-model.js";
 import { startOpenCode } from "../test/support/opencode-server.js";
 import { readRawEvents } from "./readers.js";
 import { type Section, collectGarbage, fixed, median, target, within } from "./report.js";

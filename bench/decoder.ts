@@ -4,7 +4,7 @@
 // chunk per event.
 
 import { createParser } from "eventsource-parser";
-import { SseDecoder } from "../src/opencode/sse.js";
+import { SseDecoder } from "../src/opencode/transport/sse.js";
 import { turnFrames } from "./opencode-stream.js";
 import { median } from "./report.js";
 

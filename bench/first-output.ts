@@ -7,7 +7,7 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startScriptedModel } from "../src/demo/scripted-model.js";
+import { startScriptedModel } from "../src/opencode/local-server/scripted-model.js";
 import { startOpenCode } from "../test/support/opencode-server.js";
 import { fixed, median } from "./report.js";
 

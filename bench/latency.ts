@@ -11,8 +11,8 @@
 // reader, one place from the first each time, shows what two identical readers differ by.
 
 import { createOpencodeClient } from "@opencode-ai/sdk/v2";
-import { OpenCodeBackend } from "../src/opencode/backend.js";
-import { type OcEvent, str } from "../src/opencode/wire.js";
+import { OpenCodeBackend } from "../src/opencode/backend/backend.js";
+import { type OcEvent, str } from "../src/opencode/rest/wire.js";
 import { MemorySessionStore } from "../src/sessions/store.js";
 import { type OpenCodeServer, startOpenCode } from "../test/support/opencode-server.js";
 import { type ClockModel, chunkIndexes, startClockModel } from "./clock-model.js";

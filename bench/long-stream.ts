@@ -5,7 +5,7 @@
 
 import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { OpenCodeBackend } from "../src/opencode/backend.js";
+import { OpenCodeBackend } from "../src/opencode/backend/backend.js";
 import { MemorySessionStore } from "../src/sessions/store.js";
 import { startReplayServer } from "./replay-server.js";
 import { type Section, collectGarbage, fixed, mb, target, thousands, within } from "./report.js";

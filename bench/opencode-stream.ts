@@ -9,7 +9,7 @@
 // which the client must route away (the demultiplexer's work).
 
 import { recordedEvents } from "../test/support/recordings.js";
-import type { OcEvent } from "../src/opencode/wire.js";
+import type { OcEvent } from "../src/opencode/rest/wire.js";
 
 export interface TurnShape {
   sessionId: string;

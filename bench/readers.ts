@@ -8,11 +8,11 @@
 
 import { createOpencodeClient } from "@opencode-ai/sdk/v2";
 import type { AgentEvent } from "../src/agent/events.js";
-import { OpenCodeBackend } from "../src/opencode/backend.js";
-import { OpenCodeClient } from "../src/opencode/client.js";
-import { EventHub } from "../src/opencode/event-hub.js";
-import { TurnTranslator } from "../src/opencode/translate.js";
-import type { OcEvent } from "../src/opencode/wire.js";
+import { OpenCodeBackend } from "../src/opencode/backend/backend.js";
+import { OpenCodeClient } from "../src/opencode/rest/client.js";
+import { EventHub } from "../src/opencode/events/event-hub.js";
+import { TurnTranslator } from "../src/opencode/translate/translate.js";
+import type { OcEvent } from "../src/opencode/rest/wire.js";
 import { MemorySessionStore } from "../src/sessions/store.js";
 
 /** What a reader delivered: for checking that it read everything, not for speed. */

@@ -2,11 +2,11 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Backend } from "../agent/backend.js";
 import type { LoadedSettings } from "../config/settings.js";
-import { type ScriptedModel, scriptedProviderConfig, startScriptedModel } from "../demo/scripted-model.js";
-import { OpenCodeBackend } from "../opencode/backend.js";
-import { OpenCodeClient } from "../opencode/client.js";
-import { UnreachableError } from "../opencode/errors.js";
-import { type ManagedServer, NoBinaryError, startManagedServer } from "../opencode/managed-server.js";
+import { type ScriptedModel, scriptedProviderConfig, startScriptedModel } from "../opencode/local-server/scripted-model.js";
+import { OpenCodeBackend } from "../opencode/backend/backend.js";
+import { OpenCodeClient } from "../opencode/rest/client.js";
+import { UnreachableError } from "../opencode/rest/errors.js";
+import { type ManagedServer, NoBinaryError, startManagedServer } from "../opencode/local-server/managed-server.js";
 import { MemorySessionStore } from "../sessions/store.js";
 import { isThisMachine } from "../util/loopback.js";
 

@@ -3,12 +3,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { OpenCodeClient } from "../../src/opencode/client.js";
+import { OpenCodeClient } from "../../src/opencode/rest/client.js";
 import { SqliteSessionStore } from "../../src/sessions/sqlite-store.js";
 import { MemorySessionStore } from "../../src/sessions/store.js";
 import { type OpenCodeServer, freePort, startOpenCode } from "../support/opencode-server.js";
 import { useRealServer } from "../support/real-server.js";
 import { collect, lastOf, ofType, storedTurn, textOf } from "../support/run.js";
+import { sessionDeletedWhileBackendLives } from "../support/scenarios.js";
 import { type LocalServer, startHtmlServer, startSeedNdjsonServer } from "../support/seed-servers.js";
 
 const real = useRealServer();
@@ -120,6 +121,49 @@ describe("the OpenCode backend against the real server", () => {
     assert.ok(replaced, "a session_replaced status");
     assert.equal(textOf(two), "after");
     assert.notEqual(ofType(two, "done")[0]?.metadata.sessionId, old);
+  });
+
+  test("a session deleted on the server while the backend lives is replaced on the next turn", () =>
+    sessionDeletedWhileBackendLives(real.backend(), "t:deleted"));
+
+  test("an already-aborted signal: the run is just done (stopped), and sends no prompt", async () => {
+    const b = real.backend();
+    const first = await collect(b, "[[reply:first]]", { sessionKey: "t:pre-aborted" });
+    const sessionId = ofType(first, "done")[0]?.metadata.sessionId as string;
+    const started = Date.now();
+    const events = await collect(b, "[[reply:never]]", { sessionKey: "t:pre-aborted", signal: AbortSignal.abort() });
+    assert.ok(Date.now() - started < 1_000, `ended after ${Date.now() - started} ms`);
+    assert.deepEqual(events.map((e) => e.type), ["done"]);
+    const done = ofType(events, "done")[0];
+    assert.equal(done?.metadata.reason, "stopped");
+    assert.equal(done?.metadata.stopped, true);
+    const users = (await b.client.messages(sessionId)).filter((m) => m.info.role === "user");
+    assert.equal(users.length, 1, "no user message for the aborted run");
+    // A new conversation started with an aborted signal creates no session either.
+    assert.deepEqual((await collect(b, "hi", { sessionKey: "t:pre-aborted-new", signal: AbortSignal.abort() })).map((e) => e.type), ["done"]);
+    assert.equal(b.get("t:pre-aborted-new"), undefined);
+  });
+
+  test("aborted while queued behind a run of the same conversation: ends at once, sends no prompt", async () => {
+    const b = real.backend();
+    const key = "t:queued";
+    let firstEnded = 0;
+    const first = collect(b, "[[delay:50]][[chunks:40]]", { sessionKey: key }).then((events) => {
+      firstEnded = Date.now();
+      return events;
+    });
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 300);
+    const events = await collect(b, "[[reply:never]]", { sessionKey: key, signal: controller.signal });
+    const secondEnded = Date.now();
+    assert.deepEqual(events.map((e) => e.type), ["done"]);
+    assert.equal(ofType(events, "done")[0]?.metadata.reason, "stopped");
+    const firstEvents = await first;
+    assert.ok(secondEnded < firstEnded, "the queued run ended while the first still ran");
+    const done = ofType(firstEvents, "done")[0];
+    assert.equal(done?.metadata.reason, "completed");
+    const users = (await b.client.messages(done?.metadata.sessionId as string)).filter((m) => m.info.role === "user");
+    assert.equal(users.length, 1, "only the first run's prompt reached the server");
   });
 
   test("stop mid-stream ends the run as stopped, and the server's run really stops", async () => {

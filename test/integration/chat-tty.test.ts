@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { OpenCodeClient } from "../../src/opencode/client.js";
+import { OpenCodeClient } from "../../src/opencode/rest/client.js";
 import { useRealServer } from "../support/real-server.js";
 import { type PtySession, hasScript, runCliOnPty } from "../support/pty.js";
 

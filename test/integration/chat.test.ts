@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { AgentEvent } from "../../src/agent/events.js";
-import { OpenCodeClient } from "../../src/opencode/client.js";
+import { OpenCodeClient } from "../../src/opencode/rest/client.js";
 import { type CliResult, interruptWhenStdoutHas, runCli } from "../support/cli.js";
 import { freePort, startOpenCode } from "../support/opencode-server.js";
 import { useRealServer } from "../support/real-server.js";

@@ -4,7 +4,7 @@ import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { type ScriptedModel, scriptedProviderConfig, startScriptedModel } from "../../src/demo/scripted-model.js";
+import { type ScriptedModel, scriptedProviderConfig, startScriptedModel } from "../../src/opencode/local-server/scripted-model.js";
 import { runCli } from "../support/cli.js";
 import { freePort } from "../support/opencode-server.js";
 import { startHtmlServer } from "../support/seed-servers.js";

@@ -4,7 +4,7 @@
 
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { parseDirectives, startScriptedModel, type ScriptedModel } from "../../src/demo/scripted-model.js";
+import { parseDirectives, startScriptedModel, type ScriptedModel } from "../../src/opencode/local-server/scripted-model.js";
 import { startOpenCode, withTimeout, type OpenCodeServer } from "../support/opencode-server.js";
 
 const HTTP_TIMEOUT_MS = 10_000;

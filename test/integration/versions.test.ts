@@ -10,12 +10,13 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { UnsupportedVersionError } from "../../src/opencode/errors.js";
-import { supportOf } from "../../src/opencode/server-profile.js";
+import { UnsupportedVersionError } from "../../src/opencode/rest/errors.js";
+import { supportOf } from "../../src/opencode/backend/server-profile.js";
 import { REPO, runCli } from "../support/cli.js";
 import { startOpenCode } from "../support/opencode-server.js";
 import { useRealServer } from "../support/real-server.js";
 import { collect, lastOf, ofType, storedTurn, textOf } from "../support/run.js";
+import { sessionDeletedWhileBackendLives } from "../support/scenarios.js";
 import { type TcpProxy, isEventStream, startTcpProxy } from "../support/tcp-proxy.js";
 
 const binary = process.env.POCKETPAW_TEST_OPENCODE_BINARY || join(REPO, "node_modules", "opencode-1.2", "bin", "opencode");
@@ -161,6 +162,9 @@ const words = (n: number) => Array.from({ length: n }, (_, i) => `w${i} `).join(
     assert.equal(child?.content, "from-child\n");
     assert.match(textOf(events), /^Subagent said: /);
   });
+
+  test("a session deleted on the server while the backend lives is replaced on the next turn", () =>
+    sessionDeletedWhileBackendLives(real.backend(), "v:deleted"));
 
   describe("an event stream cut mid-turn", () => {
     let proxy: TcpProxy;

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import type { OcEvent } from "../../src/opencode/wire.js";
+import type { OcEvent } from "../../src/opencode/rest/wire.js";
 
 /**
  * Streams recorded from the real OpenCode server (opencode-ai 1.18.33), copied from the shared

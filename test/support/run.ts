@@ -1,6 +1,6 @@
 import type { AgentBackend, RunOptions } from "../../src/agent/backend.js";
 import type { AgentEvent } from "../../src/agent/events.js";
-import type { OcMessage } from "../../src/opencode/wire.js";
+import type { OcMessage } from "../../src/opencode/rest/wire.js";
 
 /** Runs one turn to its end (bounded in time) and collects its events. */
 export async function collect(

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { type Server, createServer } from "node:http";
 import { after, before, describe, test } from "node:test";
-import { OpenCodeClient } from "../../src/opencode/client.js";
-import { ApiError, AuthError, NotOpenCodeError, TimeoutError, UnreachableError } from "../../src/opencode/errors.js";
-import { freePort } from "../../src/opencode/managed-server.js";
+import { OpenCodeClient } from "../../src/opencode/rest/client.js";
+import { ApiError, AuthError, NotOpenCodeError, TimeoutError, UnreachableError } from "../../src/opencode/rest/errors.js";
+import { freePort } from "../../src/opencode/local-server/managed-server.js";
 
 /** A loopback server answering each path the way some server (or some OpenCode release) does. */
 let server: Server;

@@ -11,11 +11,11 @@ import { describe, test } from "node:test";
 import { createParser } from "eventsource-parser";
 import fc from "fast-check";
 import type { AgentEvent } from "../../src/agent/events.js";
-import type { OpenCodeClient } from "../../src/opencode/client.js";
-import { EventHub } from "../../src/opencode/event-hub.js";
-import { SseDecoder } from "../../src/opencode/sse.js";
-import { TurnTranslator } from "../../src/opencode/translate.js";
-import type { OcMessageInfo } from "../../src/opencode/wire.js";
+import type { OpenCodeClient } from "../../src/opencode/rest/client.js";
+import { EventHub } from "../../src/opencode/events/event-hub.js";
+import { SseDecoder } from "../../src/opencode/transport/sse.js";
+import { TurnTranslator } from "../../src/opencode/translate/translate.js";
+import type { OcMessageInfo } from "../../src/opencode/rest/wire.js";
 import { recordedEvents, recordingBytes, recordingPath } from "../support/recordings.js";
 import { cutAt } from "../support/chunks.js";
 

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import fc from "fast-check";
-import { LineDecoder } from "../../src/opencode/line-decoder.js";
-import { readNdjsonLines } from "../../src/opencode/ndjson.js";
-import { readSseData } from "../../src/opencode/sse.js";
+import { LineDecoder } from "../../src/opencode/transport/line-decoder.js";
+import { readNdjsonLines } from "../../src/opencode/transport/ndjson.js";
+import { readSseData } from "../../src/opencode/transport/sse.js";
 import { recordingBytes, recordingPath } from "../support/recordings.js";
 import { cutAt } from "../support/chunks.js";
 

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { type Server, createServer } from "node:http";
 import { describe, test } from "node:test";
-import { OpenCodeBackend } from "../../src/opencode/backend.js";
-import { UnsupportedVersionError } from "../../src/opencode/errors.js";
+import { OpenCodeBackend } from "../../src/opencode/backend/backend.js";
+import { UnsupportedVersionError } from "../../src/opencode/rest/errors.js";
 import {
   OLDEST_SUPPORTED,
   TESTED_VERSIONS,
@@ -11,7 +11,7 @@ import {
   parseVersion,
   profileFor,
   supportOf,
-} from "../../src/opencode/server-profile.js";
+} from "../../src/opencode/backend/server-profile.js";
 
 describe("supportOf: is a server release supported", () => {
   test("every tested release is tested and usable", () => {
@@ -76,53 +76,33 @@ describe("release numbers", () => {
   });
 });
 
-describe("profileFor: the measured differences, in one place", () => {
-  test("1.2.6", () => {
-    const { quirks, protocol, support } = profileFor("1.2.6");
+describe("profileFor: the differences behaviour reads, in one place", () => {
+  test("1.2.6 accepts a prompt to a session it no longer has: sessions are looked up before every run", () => {
+    const { quirks, protocol, support, version } = profileFor("1.2.6");
     assert.equal(protocol, "events");
+    assert.equal(version, "1.2.6");
     assert.equal(support.status, "tested");
-    assert.deepEqual(quirks, {
-      abortEndsTextPart: false,
-      trimsEndedText: true,
-      abortCanStrandStep: false,
-      eventIds: false,
-      errorBody: "zod",
-      unknownRoute: "json-500",
-      abortedMessage: "The operation was aborted.",
-      blockingPromptHeadersAtOnce: true,
-      sessionUsage: false,
-      npmWrapper: true,
-    });
+    assert.deepEqual(quirks, { refusesPromptToMissingSession: false });
   });
 
-  test("1.14.34", () => {
-    const { quirks } = profileFor("1.14.34");
-    assert.equal(quirks.eventIds, true);
-    assert.equal(quirks.abortEndsTextPart, true);
-    assert.equal(quirks.trimsEndedText, false);
-    assert.equal(quirks.abortCanStrandStep, true);
-    assert.equal(quirks.errorBody, "zod");
-    assert.equal(quirks.unknownRoute, "html-200");
-    assert.equal(quirks.abortedMessage, "Aborted");
-    assert.equal(quirks.blockingPromptHeadersAtOnce, true);
-    assert.equal(quirks.npmWrapper, true);
+  test("1.18.33 refuses such a prompt (404): a session found once is trusted until then", () => {
+    assert.deepEqual(profileFor("1.18.33").quirks, { refusesPromptToMissingSession: true });
   });
 
-  test("1.15.13 and 1.18.33", () => {
-    for (const version of ["1.15.13", "1.18.33"]) {
-      const { quirks } = profileFor(version);
-      assert.equal(quirks.errorBody, "named", version);
-      assert.equal(quirks.blockingPromptHeadersAtOnce, false);
-      assert.equal(quirks.npmWrapper, false);
-      assert.equal(quirks.abortCanStrandStep, false);
+  test("a release between two measured ones behaves like the older; a newer or unknown one like the newest", () => {
+    for (const version of ["1.10.0", "1.14.34", "1.15.13", "1.18.32"]) {
+      assert.deepEqual(profileFor(version).quirks, profileFor("1.2.6").quirks, version);
     }
-  });
-
-  test("a release between two measured ones behaves like the older; an unknown one like the newest", () => {
-    assert.deepEqual(profileFor("1.10.0").quirks, profileFor("1.2.6").quirks);
-    assert.deepEqual(profileFor("1.14.99").quirks, profileFor("1.14.34").quirks);
+    for (const version of ["1.18.34", "2.0.0", "0.0.0-dev-202609"]) {
+      assert.deepEqual(profileFor(version).quirks, profileFor("1.18.33").quirks, version);
+    }
     assert.deepEqual(profileFor("seed-ndjson", "ndjson").quirks, profileFor("1.18.33").quirks);
     assert.equal(profileFor("seed-ndjson", "ndjson").protocol, "ndjson");
+  });
+
+  test("the profile carries the release's support", () => {
+    assert.deepEqual(profileFor("1.1.65").support, supportOf("1.1.65"));
+    assert.equal(profileFor("1.19.0").support.status, "newer");
   });
 });
 
@@ -197,7 +177,8 @@ describe("checkServer against what old releases answer (measured on 1.1.65 and 1
       try {
         const profile = await backend.checkServer();
         assert.equal(profile.support.status, "tested");
-        assert.equal(profile.quirks.errorBody, "named");
+        assert.equal(profile.protocol, "events");
+        assert.equal(profile.version, "1.15.13");
         assert.equal(backend.status().serverVersion, "1.15.13");
       } finally {
         await backend.close();

@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import fc from "fast-check";
 import type { AgentEvent } from "../../src/agent/events.js";
-import { TurnTranslator } from "../../src/opencode/translate.js";
-import type { OcEvent, OcMessage, OcMessageInfo, OcPart } from "../../src/opencode/wire.js";
+import { TurnTranslator } from "../../src/opencode/translate/translate.js";
+import type { OcEvent, OcMessage, OcMessageInfo, OcPart } from "../../src/opencode/rest/wire.js";
 import { recordedEvents } from "../support/recordings.js";
 
 /** The first prompt of a recording: its session and user message (what the backend would know). */
@@ -97,7 +97,7 @@ describe("translator on streams recorded from the real server", () => {
 
   test("abort we asked for: no error, the text so far, complete only after the final update", () => {
     const { out, translator } = translate("events-abort.sse", (t) => {
-      t.stopRequested = true;
+      t.requestStop();
     });
     assert.ok(translator.complete);
     assert.equal(ofType(out, "error").length, 0);
@@ -199,7 +199,7 @@ describe("a step left open by the server (1.14.34: an abort landing as a step be
 
   test("a stopped run ends once storage and status say idle", () => {
     const t = afterIdle((t) => {
-      t.stopRequested = true;
+      t.requestStop();
     });
     t.resync(storage, false);
     assert.equal(t.complete, true);

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { freePort } from "../../src/opencode/managed-server.js";
+import { freePort } from "../../src/opencode/local-server/managed-server.js";
 import { UnsafeListenError, checkListenAddress } from "../../src/web/security.js";
 import { runCli } from "../support/cli.js";
 import { eventually } from "../support/run.js";

@@ -1,7 +1,7 @@
 import type { AgentEvent, PermissionReply } from "../../src/agent/events.js";
-import { type ScriptedModel, startScriptedModel } from "../../src/demo/scripted-model.js";
-import { OpenCodeBackend } from "../../src/opencode/backend.js";
-import type { OcPermissionRule } from "../../src/opencode/wire.js";
+import { type ScriptedModel, startScriptedModel } from "../../src/opencode/local-server/scripted-model.js";
+import { OpenCodeBackend } from "../../src/opencode/backend/backend.js";
+import type { OcPermissionRule } from "../../src/opencode/rest/wire.js";
 import { MemorySessionStore } from "../../src/sessions/store.js";
 import { type Dashboard, type DashboardOptions, startDashboard } from "../../src/web/server.js";
 import { type OpenCodeServer, startOpenCode } from "../support/opencode-server.js";

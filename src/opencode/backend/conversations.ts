@@ -1,10 +1,10 @@
-import type { ForgetOutcome, ModelCatalog, Place, Transcript } from "../agent/backend.js";
-import { UnknownConversationError } from "../agent/errors.js";
-import { parseModel } from "../config/settings.js";
-import type { ConversationRecord, ConversationScope, SessionStore } from "../sessions/store.js";
-import type { OpenCodeClient } from "./client.js";
-import { ApiError, OpenCodeError } from "./errors.js";
-import { transcriptOf } from "./transcript.js";
+import type { ForgetOutcome, ModelCatalog, Place, Transcript } from "../../agent/backend.js";
+import { UnknownConversationError } from "../../agent/errors.js";
+import { parseModel } from "../../config/settings.js";
+import type { ConversationRecord, ConversationScope, SessionStore } from "../../sessions/store.js";
+import type { OpenCodeClient } from "../rest/client.js";
+import { ApiError, OpenCodeError, isSessionGone } from "../rest/errors.js";
+import { transcriptOf } from "../translate/transcript.js";
 
 /**
  * The conversations one OpenCode backend remembers (in its store, the only writer) and what the
@@ -51,7 +51,7 @@ export class OpenCodeConversations {
       const messages = await this.client.messages(record.sessionId);
       return { conversation: record, turns: transcriptOf(messages), raw: messages };
     } catch (error) {
-      if (isGone(error)) {
+      if (isSessionGone(error)) {
         throw new OpenCodeError("session", `The server no longer has ${key}'s session ${record.sessionId}; \`pocketpaw sessions forget ${key}\` drops it here.`, { cause: error });
       }
       throw error;
@@ -108,9 +108,4 @@ export class OpenCodeConversations {
     if (!record) throw new UnknownConversationError(key, this.place.serverUrl);
     return record;
   }
-}
-
-/** The server answered that it has no such session. */
-export function isGone(error: unknown): boolean {
-  return error instanceof ApiError && (error.isNotFound || error.status === 400);
 }

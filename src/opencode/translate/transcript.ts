@@ -1,18 +1,6 @@
-import type { AgentEvent } from "../agent/events.js";
+import type { TranscriptTurn } from "../../agent/backend.js";
 import { TurnTranslator } from "./translate.js";
-import type { OcMessage } from "./wire.js";
-
-/** One exchange of a stored conversation: what the person wrote, and the run it started as AgentEvents. */
-export interface TranscriptTurn {
-  /** The user message's id on the OpenCode server. */
-  id: string;
-  text: string;
-  /** When it was sent (ms since the epoch), when the server says. */
-  at?: number;
-  events: AgentEvent[];
-  /** Model steps of the run (its assistant messages). */
-  steps: number;
-}
+import type { OcMessage } from "../rest/wire.js";
 
 /**
  * A session's stored messages as turns of AgentEvents, read by the same translator as live runs

@@ -1,5 +1,17 @@
-import { type AgentEvent, type ErrorCode, type SubagentRef, type TokenUsage, addUsage, emptyUsage } from "../agent/events.js";
-import { type OcError, type OcEvent, type OcMessage, type OcMessageInfo, type OcPart, eventSessionId, obj, str } from "./wire.js";
+import { type AgentEvent, type SubagentRef, type TokenUsage, addUsage, emptyUsage, errorEvent } from "../../agent/events.js";
+import { type OcError, type OcEvent, type OcMessage, type OcMessageInfo, type OcPart, eventSessionId, messageEvents, obj, str } from "../rest/wire.js";
+import {
+  permissionEvent,
+  retryEvent,
+  serverErrorEvent,
+  statusEvent,
+  textEvent,
+  thinkingDoneEvent,
+  tokenUsageEvent,
+  toolResultEvent,
+  toolUseEvent,
+  usageOf,
+} from "./agent-events.js";
 
 /**
  * The one place where OpenCode events become AgentEvents: a state machine for one run (one
@@ -38,13 +50,12 @@ export class TurnTranslator {
   private readonly anyAssistant: boolean;
   /** Model steps so far: assistant messages in the conversation's own session. */
   turns = 0;
-  /** Set before stopping the run, so the server's "aborted" is not reported as a failure. */
-  stopRequested = false;
   failed = false;
   /** Tokens and cost of every completed step so far, subagents' included. */
   usage: TokenUsage = emptyUsage();
-  /** The newest message id of the conversation's session seen in this run. */
-  newestMessageId = "";
+  /** The newest message id of the conversation's session in this run: the prompt's, then its answers'. */
+  newestMessageId: string;
+  private stopping = false;
 
   private readonly messages = new Map<string, MessageState>();
   private readonly parts = new Map<string, PartState>();
@@ -68,6 +79,17 @@ export class TurnTranslator {
     this.sessionId = options.sessionId;
     this.userMessageId = options.userMessageId;
     this.anyAssistant = options.anyAssistant ?? false;
+    this.newestMessageId = options.userMessageId;
+  }
+
+  /** Whether the run is being stopped (by request or at the turn limit). */
+  get stopRequested(): boolean {
+    return this.stopping;
+  }
+
+  /** Called before the run is stopped on the server, so the server's "aborted" is not reported as a failure. */
+  requestStop(): void {
+    this.stopping = true;
   }
 
   /**
@@ -136,11 +158,7 @@ export class TurnTranslator {
         // message and nothing will finish it). Say so rather than end as if all were well.
         if (!this.stopRequested && this.pendingAssistants.size > 0) {
           this.failed = true;
-          out.push({
-            type: "error",
-            content: "OpenCode stopped working on this turn without finishing it (was the server restarted?): the answer may be cut short. Ask again to continue.",
-            metadata: { code: "session" },
-          });
+          out.push(errorEvent("session", "OpenCode stopped working on this turn without finishing it (was the server restarted?): the answer may be cut short. Ask again to continue."));
         }
         this.pendingAssistants.clear();
       }
@@ -190,17 +208,8 @@ export class TurnTranslator {
         if (type === "idle") this.onIdle();
         else if (type === "busy" && this.userSeen && !this.busyAnnounced) {
           this.busyAnnounced = true;
-          out.push({ type: "status", content: "OpenCode is working on it…", metadata: { state: "busy" } });
-        } else if (type === "retry") {
-          const attempt = Number(status?.attempt ?? 0);
-          const next = typeof status?.next === "number" ? status.next : undefined;
-          const message = str(status, "message") ?? "the model provider failed";
-          out.push({
-            type: "status",
-            content: `The model provider failed (${message}); OpenCode retries (attempt ${attempt}).`,
-            metadata: { state: "retrying", attempt, message, ...(next ? { nextAt: next } : {}) },
-          });
-        }
+          out.push(statusEvent({ state: "busy" }, "OpenCode is working on it…"));
+        } else if (type === "retry") out.push(retryEvent(status));
         return;
       }
       case "session.idle":
@@ -212,28 +221,11 @@ export class TurnTranslator {
         if (error) this.onError(error, subagent, out);
         return;
       }
-      case "permission.asked":
-        this.onPermission(
-          str(p, "id"),
-          str(p, "permission"),
-          Array.isArray(p.patterns) ? p.patterns.map(String) : [],
-          Array.isArray(p.always) ? p.always.map(String) : [],
-          origin,
-          subagent,
-          out,
-        );
+      case "permission.asked": {
+        const request = permissionEvent(p, origin, subagent);
+        if (request) out.push(request);
         return;
-      case "permission.updated": // OpenCode 1.0's name and shape for the same request
-        this.onPermission(
-          str(p, "id"),
-          str(p, "type"),
-          [p.pattern].flat().filter((x): x is string => typeof x === "string"),
-          [],
-          origin,
-          subagent,
-          out,
-        );
-        return;
+      }
       default:
         return; // about 90 event types exist and new ones come with each release
     }
@@ -282,7 +274,7 @@ export class TurnTranslator {
         state.usageEmitted = true;
         const usage = usageOf(info);
         this.usage = addUsage(this.usage, usage);
-        out.push({ type: "token_usage", content: "", metadata: { ...usage, messageId: info.id, ...(subagent ? { subagent } : {}) } });
+        out.push(tokenUsageEvent(usage, info.id, subagent));
       }
       // The next prompt's id must sort after every message of the session (see message-id.ts).
       if (!subagent && info.id > this.newestMessageId) this.newestMessageId = info.id;
@@ -306,9 +298,7 @@ export class TurnTranslator {
         }
         if (part.time?.end !== undefined) {
           state.ended = true;
-          if (state.kind === "reasoning") {
-            out.push({ type: "thinking_done", content: "", metadata: { partId: part.id, messageId: part.messageID, ...(subagent ? { subagent } : {}) } });
-          }
+          if (state.kind === "reasoning") out.push(thinkingDoneEvent(part.id, part.messageID, subagent));
         }
       }
     } else if (part.type === "tool") {
@@ -321,64 +311,23 @@ export class TurnTranslator {
     this.replay(this.waitingForPart, part.id, out);
   }
 
-  private onTool(
-    part: OcPart,
-    state: { useEmitted: boolean; resultEmitted: boolean },
-    subagent: SubagentRef | undefined,
-    out: AgentEvent[],
-  ): void {
+  private onTool(part: OcPart, state: { useEmitted: boolean; resultEmitted: boolean }, subagent: SubagentRef | undefined, out: AgentEvent[]): void {
     const s = part.state;
     // A pending tool has `input: {}`; the real input comes with `running`.
     if (!s || s.status === "pending" || state.resultEmitted) return;
-    const name = part.tool ?? "tool";
-    const callId = part.callID ?? part.id;
-    const extra = { ...(s.title ? { title: s.title } : {}), ...(subagent ? { subagent } : {}) };
     if (!state.useEmitted) {
       state.useEmitted = true;
-      const input = s.input ?? {};
-      const summary = summarizeToolInput(input);
-      out.push({ type: "tool_use", content: summary ? `${name} ${summary}` : name, metadata: { name, input, callId, summary, ...extra } });
+      out.push(toolUseEvent(part, s, subagent));
     }
     if (s.status === "completed" || s.status === "error") {
       state.resultEmitted = true;
-      const isError = s.status === "error";
-      out.push({ type: "tool_result", content: isError ? (s.error ?? "the tool failed") : wholeOutput(s), metadata: { name, callId, isError, ...extra } });
+      out.push(toolResultEvent(part, s, subagent));
     }
   }
 
-  private emitText(
-    kind: "text" | "reasoning",
-    content: string,
-    partId: string,
-    messageId: string,
-    subagent: SubagentRef | undefined,
-    out: AgentEvent[],
-  ): void {
-    if (kind === "reasoning") {
-      out.push({ type: "thinking", content, metadata: { partId, messageId, ...(subagent ? { subagent } : {}) } });
-    } else if (!subagent) {
-      // A subagent's prose is its answer to the calling agent, not to the user: it reaches the
-      // conversation as the task tool's result.
-      out.push({ type: "message", content, metadata: { partId, messageId } });
-    }
-  }
-
-  private onPermission(
-    id: string | undefined,
-    permission: string | undefined,
-    patterns: string[],
-    always: string[],
-    sessionId: string,
-    subagent: SubagentRef | undefined,
-    out: AgentEvent[],
-  ): void {
-    if (!id) return;
-    const what = permission ?? "a tool";
-    out.push({
-      type: "permission_request",
-      content: `OpenCode asks permission for ${what}${patterns.length ? `: ${patterns.join(", ")}` : ""}`,
-      metadata: { id, permission: what, patterns, always, sessionId, ...(subagent ? { subagent } : {}) },
-    });
+  private emitText(kind: "text" | "reasoning", content: string, partId: string, messageId: string, subagent: SubagentRef | undefined, out: AgentEvent[]): void {
+    const event = textEvent(kind, content, partId, messageId, subagent);
+    if (event) out.push(event);
   }
 
   private onError(error: OcError, subagent: SubagentRef | undefined, out: AgentEvent[]): void {
@@ -388,77 +337,6 @@ export class TurnTranslator {
     this.errorsSeen.add(key);
     if (error.name === "MessageAbortedError" && this.stopRequested) return;
     if (!subagent) this.failed = true;
-    const { code, text } = describeError(error);
-    out.push({
-      type: "error",
-      content: text,
-      metadata: {
-        code,
-        name: error.name,
-        ...(typeof error.data?.statusCode === "number" ? { statusCode: error.data.statusCode } : {}),
-        ...(subagent ? { subagent } : {}),
-      },
-    });
-  }
-}
-
-/** A stored message as the events that would have announced it. */
-export function messageEvents(m: OcMessage): OcEvent[] {
-  const sessionID = m.info.sessionID;
-  return [
-    { type: "message.updated", properties: { sessionID, info: m.info } },
-    ...(m.parts ?? []).map((part) => ({ type: "message.part.updated", properties: { sessionID, part } })),
-  ];
-}
-
-function usageOf(info: OcMessageInfo): TokenUsage {
-  const t = info.tokens ?? {};
-  return {
-    input: t.input ?? 0,
-    output: t.output ?? 0,
-    reasoning: t.reasoning ?? 0,
-    cacheRead: t.cache?.read ?? 0,
-    cacheWrite: t.cache?.write ?? 0,
-    cost: info.cost ?? 0,
-  };
-}
-
-/** The server cuts a long bash output in `output`; the whole text is then in `metadata.output`. */
-function wholeOutput(s: { output?: string; metadata?: Record<string, unknown> }): string {
-  const output = s.output ?? "";
-  const full = s.metadata?.output;
-  return typeof full === "string" && full.length > output.length ? full : output;
-}
-
-/** One line saying what a tool is about to do; the whole input is in the metadata. */
-/** A tool's input in a few words: its main argument, else the whole input as JSON, on one line. */
-function summarizeToolInput(input: Record<string, unknown>): string {
-  const main = ["command", "filePath", "path", "pattern", "url", "description", "prompt"]
-    .map((k) => input[k])
-    .find((v): v is string => typeof v === "string");
-  const text = main ?? (Object.keys(input).length ? JSON.stringify(input) : "");
-  const line = text.replace(/\s+/g, " ").trim();
-  return line.length > 160 ? `${line.slice(0, 160)}…` : line;
-}
-
-function describeError(error: OcError): { code: ErrorCode; text: string } {
-  const message = error.data?.message ?? "";
-  const status = error.data?.statusCode;
-  switch (error.name) {
-    case "APIError":
-      return {
-        code: "provider",
-        text: `The model provider failed${status ? ` (HTTP ${status})` : ""}: ${message || "no details"}. Check the provider's status and the model configured on the OpenCode server.`,
-      };
-    case "ProviderAuthError":
-      return { code: "provider_auth", text: `The model provider refused OpenCode's credentials: ${message}. Run \`opencode auth login\` on the server.` };
-    case "MessageOutputLengthError":
-      return { code: "output_length", text: "The model's answer hit its output length limit and was cut off." };
-    case "ContextOverflowError":
-      return { code: "context_overflow", text: `The conversation no longer fits the model's context: ${message}. Start a new conversation.` };
-    case "MessageAbortedError":
-      return { code: "aborted", text: "The run was stopped on the OpenCode server." };
-    default:
-      return { code: "session", text: `OpenCode reported ${error.name}${message ? `: ${message}` : ""}.` };
+    out.push(serverErrorEvent(error, subagent));
   }
 }

@@ -1,11 +1,11 @@
 import { isAbsolute } from "node:path";
-import type { Check } from "../agent/backend.js";
-import { parseModel } from "../config/settings.js";
-import { isThisMachine } from "../util/loopback.js";
-import { type ClientOptions, OpenCodeClient } from "./client.js";
-import { ApiError, AuthError, NotOpenCodeError, OpenCodeError, TimeoutError, UnreachableError, UnsupportedVersionError } from "./errors.js";
+import type { Check } from "../../agent/backend.js";
+import { parseModel } from "../../config/settings.js";
+import { isThisMachine } from "../../util/loopback.js";
+import { type ClientOptions, OpenCodeClient } from "../rest/client.js";
+import { ApiError, AuthError, NotOpenCodeError, OpenCodeError, TimeoutError, UnreachableError, UnsupportedVersionError } from "../rest/errors.js";
 import type { ServerProfile } from "./server-profile.js";
-import { readSseData } from "./sse.js";
+import { readSseData } from "../transport/sse.js";
 
 const EVENT_STREAM_WAIT_MS = 5_000;
 export const SERVER_CHECKS = ["server answers", "OpenCode", "credentials", "model", "directory", "event stream"] as const;

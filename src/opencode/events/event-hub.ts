@@ -1,7 +1,7 @@
-import type { OpenCodeClient } from "./client.js";
-import { AuthError, NotOpenCodeError, OpenCodeError } from "./errors.js";
-import { SseDecoder } from "./sse.js";
-import { type OcEvent, eventSessionId, obj, str } from "./wire.js";
+import type { OpenCodeClient } from "../rest/client.js";
+import { AuthError, NotOpenCodeError, OpenCodeError } from "../rest/errors.js";
+import { SseDecoder } from "../transport/sse.js";
+import { type OcEvent, eventSessionId, obj, str } from "../rest/wire.js";
 
 /**
  * One `GET /event` connection per server and directory, shared by every conversation and

@@ -1,13 +1,11 @@
+import type { VersionSupport } from "../../agent/backend.js";
+
 /**
  * What pocketpaw knows about an OpenCode server once it has its version (from
  * `GET /global/health`): whether that release is supported, and the details in which releases
  * differ. This is the ONE place where OpenCode versions are told apart (README, "Supported
- * OpenCode versions", says which releases are tested and how).
- *
- * Most differences are absorbed by code that tolerates both forms (the client reads both error
- * body shapes, the translator never relies on payload ids and ends a turn only when the
- * answering messages are complete); the profile names them so that code which does need to
- * branch asks here, and so that `health` / `doctor` can say what they are talking to.
+ * OpenCode versions", says which releases are tested and how): code that branches on the release
+ * reads the profile's quirks; the differences absorbed without a branch are listed below them.
  */
 
 /** How the server streams a turn: the real server's event stream, or the seed's NDJSON answer. */
@@ -24,25 +22,12 @@ export const OLDEST_SUPPORTED = "1.2.0";
 const NEWEST_TESTED = TESTED_VERSIONS[TESTED_VERSIONS.length - 1] as string;
 const UPGRADE = "upgrade to 1.2 or later (`npm install -g opencode-ai@latest`)";
 
-export type SupportStatus =
-  /** One of TESTED_VERSIONS. */
-  | "tested"
-  /** Between the oldest supported and the newest tested release. */
-  | "supported"
-  /** Newer than the newest tested release: driven, with a warning. */
-  | "newer"
-  /** Older than 1.2: refused at the health check. */
-  | "too_old"
-  /** Not a release number (a development build, the seed protocol's server): driven as is. */
-  | "unknown";
-
-export interface VersionSupport {
-  status: SupportStatus;
-  /** Whether pocketpaw runs turns on this server (everything but too_old). */
-  usable: boolean;
-  /** One sentence for people (`pocketpaw health`, `doctor`). */
-  summary: string;
-}
+/**
+ * tested: one of TESTED_VERSIONS; supported: between the oldest supported and the newest tested
+ * release; newer: driven, with a warning; too_old: older than 1.2, refused at the health check;
+ * unknown: not a release number (a development build, the seed protocol's server), driven as is.
+ */
+export type SupportStatus = VersionSupport["status"];
 
 /** Whether a release is supported, and a sentence saying so. For `health` and `doctor`. */
 export function supportOf(version: string): VersionSupport {
@@ -68,58 +53,41 @@ export const NO_HEALTH_ROUTE = `this OpenCode version is too old for pocketpaw (
 export const NO_HEALTH_ROUTE_VERSION = "1.0.x or older";
 
 /**
- * The details in which supported releases differ, measured on 1.2.6, 1.14.34, 1.15.13 and
- * 1.18.33 (a release between two measured ones is taken to behave like the older one). Each
- * says how pocketpaw copes; none needs a special case in the translator.
+ * The details in which supported releases differ and that behaviour reads, measured on 1.2.6
+ * and 1.18.33 (a release between two measured ones is taken to behave like the older one; one
+ * that is not a release number, like the newest).
  */
 export interface ServerQuirks {
   /**
-   * After an abort, 1.2 sends idle → `session.error` → idle → the assistant's `message.updated`
-   * with the error, and never ends the aborted text part: it stays stored as "" (what streamed
-   * live is all there is). Later releases send error → idle → the final text part → the
-   * assistant's update → idle. Either way the translator ends the run on the assistant's update
-   * (or storage), never on the first idle.
+   * `prompt_async` to a session the server no longer has answers 404 (1.18.33), so a session
+   * verified once can be trusted until a prompt says otherwise. 1.2.6 answers 204 and the turn
+   * silently never starts, so there the session is looked up before every run
+   * (backend/sessions.ts). Not measured on 1.14 and 1.15: looked up there too, which costs one
+   * GET and is never wrong.
    */
-  abortEndsTextPart: boolean;
-  /**
-   * 1.2 trims trailing whitespace from a text part when it ends, so the stored text can be
-   * shorter than the deltas that streamed. Text is completed from the final form by suffix only
-   * (the start is never trimmed), so nothing is lost or repeated; a trailing space may differ.
-   */
-  trimsEndedText: boolean;
-  /**
-   * On 1.14.34 an abort that lands just as a new step begins can leave that step's assistant
-   * message open for good (no error, no completion), in the stream and in storage. The
-   * translator ends a stopped, or long idle, run once the server reports the session idle.
-   */
-  abortCanStrandStep: boolean;
-  /** Payloads carry their own `id` (`evt_…`), 1.14 and later. Informative: never relied on. */
-  eventIds: boolean;
-  /**
-   * The 400 body: zod's `{data, error:[…], success:false}` before 1.15, `{name:"BadRequest",
-   * data:{message, kind}}` since. The client reads both.
-   */
-  errorBody: "zod" | "named";
-  /**
-   * An unknown route: 500 JSON `UnknownError` on 1.2 (and 1.0/1.1), the web UI (200 HTML) since
-   * 1.14. The client checks the content type; the health check treats both as "route missing".
-   */
-  unknownRoute: "json-500" | "html-200";
-  /** `MessageAbortedError`'s message ("The operation was aborted." / "Aborted"): errors are matched on their name. */
-  abortedMessage: string;
-  /**
-   * The blocking `POST /session/{id}/message` sends its headers at once before 1.15, only at the
-   * end since. pocketpaw prompts with `prompt_async` and follows `/event`, so it never waits on it.
-   */
-  blockingPromptHeadersAtOnce: boolean;
-  /** Sessions carry `cost`, `tokens` and `path` (1.14 and later). Usage is read from messages instead. */
-  sessionUsage: boolean;
-  /**
-   * `node_modules/.bin/opencode` is a Node wrapper before 1.15: SIGTERM to it orphans the real
-   * server. managed-server.ts always starts the platform binary, in its own process group.
-   */
-  npmWrapper: boolean;
+  refusesPromptToMissingSession: boolean;
 }
+
+/*
+ * The other measured differences (1.2.6, 1.14.34, 1.15.13, 1.18.33) need no branch: the code
+ * that meets them takes both forms.
+ * - After an abort, 1.2 sends idle, then the error, then idle, then the assistant's update, and
+ *   never ends the aborted text part (stored as ""); later releases end it. The translator ends a
+ *   run on the answering messages' completion (or storage), never on the first idle.
+ * - 1.2 trims trailing whitespace from a text part when it ends: text is completed from the final
+ *   form by suffix only, so nothing is lost or repeated.
+ * - On 1.14.34 an abort landing as a step begins can leave that step's message open for good;
+ *   the translator ends a stopped, or long idle, run once the session is idle (translate.ts).
+ * - Error bodies: zod's `{error:[…], success:false}` before 1.15, `{name, data:{message}}` since;
+ *   rest/client.ts reads both. Unknown routes: a 500 `UnknownError` on 1.2, the web UI (200 HTML)
+ *   since 1.14; the client checks the content type and detect.ts takes both as "route missing".
+ * - `MessageAbortedError`'s message differs; errors are matched on their name.
+ * - Event payloads carry an `id` since 1.14: never relied on.
+ * - `node_modules/.bin/opencode` is a Node wrapper before 1.15 that orphans the server on
+ *   SIGTERM: local-server/managed-server.ts always starts the platform binary.
+ * Releases before 1.2 (no `message.part.delta`; 1.0 also lacks /global/health, /permission and
+ * session permission rules) are refused at the health check (detect.ts), so nothing handles them.
+ */
 
 export interface ServerProfile {
   protocol: Protocol;
@@ -136,16 +104,7 @@ export function profileFor(version: string, protocol: Protocol = "events"): Serv
     version,
     support: supportOf(version),
     quirks: {
-      abortEndsTextPart: since("1.14.34"),
-      trimsEndedText: !since("1.14.34"),
-      abortCanStrandStep: since("1.14.34") && !since("1.15.13"),
-      eventIds: since("1.14.34"),
-      errorBody: since("1.15.13") ? "named" : "zod",
-      unknownRoute: since("1.14.34") ? "html-200" : "json-500",
-      abortedMessage: since("1.14.34") ? "Aborted" : "The operation was aborted.",
-      blockingPromptHeadersAtOnce: !since("1.15.13"),
-      sessionUsage: since("1.14.34"),
-      npmWrapper: !since("1.15.13"),
+      refusesPromptToMissingSession: since("1.18.33"),
     },
   };
 }

@@ -132,3 +132,12 @@ export function eventSessionId(event: OcEvent): string | undefined {
   if (typeof direct === "string") return direct;
   return str(obj(p, "info"), "sessionID") ?? str(obj(p, "part"), "sessionID");
 }
+
+/** A stored message as the events that would have announced it. */
+export function messageEvents(m: OcMessage): OcEvent[] {
+  const sessionID = m.info.sessionID;
+  return [
+    { type: "message.updated", properties: { sessionID, info: m.info } },
+    ...(m.parts ?? []).map((part) => ({ type: "message.part.updated", properties: { sessionID, part } })),
+  ];
+}

@@ -1,4 +1,4 @@
-import { BackendError } from "../agent/errors.js";
+import { BackendError } from "../../agent/errors.js";
 
 /**
  * One error class per way talking to an OpenCode server can fail, so callers pick exit codes
@@ -83,6 +83,11 @@ export class ApiError extends OpenCodeError {
   get isNotFound(): boolean {
     return this.status === 404 || this.errorName === "NotFoundError";
   }
+}
+
+/** The server answered that it has no such session (404, or 400 for an id it cannot read: 1.2). */
+export function isSessionGone(error: unknown): boolean {
+  return error instanceof ApiError && (error.isNotFound || error.status === 400);
 }
 
 /** Removes credentials from a URL before it appears in any message. */

@@ -1,0 +1,175 @@
+import type { AgentEvent } from "../../agent/events.js";
+import { AsyncQueue } from "../../util/async-queue.js";
+import type { EventHub, HubSignal } from "../events/event-hub.js";
+import type { OpenCodeClient } from "../rest/client.js";
+import { OpenCodeError } from "../rest/errors.js";
+import { statusEvent } from "../translate/agent-events.js";
+import { TurnTranslator } from "../translate/translate.js";
+import { newMessageId } from "./message-id.js";
+import { sendPrompt } from "./prompt.js";
+import type { Turn } from "./run-state.js";
+
+export interface LiveOptions {
+  /** After the session went idle without the run looking complete, wait this long, then read storage. */
+  settleMs: number;
+  /** How long a run waits for a lost event stream to come back before it fails. */
+  reconnectTimeoutMs: number;
+  /** How long a stopped run waits for the server to confirm before it ends anyway. */
+  stopTimeoutMs: number;
+}
+
+type Item = HubSignal | { kind: "tick" } | { kind: "stop" };
+
+/** How often the deadlines are looked at. */
+const TICK_MS = 100;
+/** How long a stopped run waits after idle for the server's final updates before it reads storage. */
+const STOP_SETTLE_MS = 200;
+
+/**
+ * The real server's protocol: subscribe to the session on the shared event stream, wait until
+ * the stream is live (or its first events would be lost), prompt (`prompt_async`), then follow the
+ * turn until the translator says it is complete. Until the prompt is sent a stop simply ends the run.
+ */
+export async function* followEvents(client: OpenCodeClient, hub: EventHub, options: LiveOptions, turn: Turn): AsyncGenerator<AgentEvent> {
+  const inbox = new AsyncQueue<Item>();
+  const unsubscribe = hub.subscribe(turn.sessionId, (signal) => inbox.push(signal));
+  const ticker = setInterval(() => inbox.push({ kind: "tick" }), TICK_MS);
+  const stop = () => inbox.push({ kind: "stop" });
+  turn.signal.addEventListener("abort", stop, { once: true });
+  if (turn.signal.aborted) stop();
+  try {
+    // A stop queued behind "connected" (the stream was already live) is seen by the signal.
+    if (!(await streamLive(inbox, client.timeoutMs)) || turn.signal.aborted) return turn.run.stopping("stop");
+    // The prompt, under an id of our own so its answers are recognisable.
+    const translator = turn.run.begin(new TurnTranslator({ sessionId: turn.sessionId, userMessageId: newMessageId(turn.after) }));
+    await sendPrompt(client, turn.sessionId, turn.body(translator.userMessageId));
+    yield* new LiveFollower(client, options, turn, translator, inbox).follow();
+  } finally {
+    clearInterval(ticker);
+    turn.signal.removeEventListener("abort", stop);
+    unsubscribe();
+  }
+}
+
+/** Waits for the event stream to be live: true when it is, false when the run is stopped first. */
+async function streamLive(inbox: AsyncQueue<Item>, timeoutMs: number): Promise<boolean> {
+  const waitUntil = Date.now() + timeoutMs;
+  for (;;) {
+    const item = await inbox.next();
+    if (item.kind === "connected") return true;
+    if (item.kind === "fatal") throw item.error;
+    if (item.kind === "stop") return false;
+    if (Date.now() > waitUntil) throw new OpenCodeError("timeout", `The OpenCode server's event stream did not open within ${timeoutMs / 1000} s.`);
+  }
+}
+
+/**
+ * One prompted turn, followed on the event stream until complete. Three deadlines bound it: the
+ * lost stream's return (a gap is resynced from storage once it is back), the server's
+ * confirmation of a stop, and the settle period after an idle that did not complete the turn.
+ */
+class LiveFollower {
+  /** When the event stream was lost, while it is. */
+  private downSince: number | undefined;
+  /** When the session was first seen idle without the turn being complete. */
+  private idleSince: number | undefined;
+  /** When a stopped run ends even if the server has not confirmed. */
+  private stopDeadline: number | undefined;
+
+  constructor(
+    private readonly client: OpenCodeClient,
+    private readonly options: LiveOptions,
+    private readonly turn: Turn,
+    private readonly translator: TurnTranslator,
+    private readonly inbox: AsyncQueue<Item>,
+  ) {}
+
+  async *follow(): AsyncGenerator<AgentEvent> {
+    while (!this.translator.complete) {
+      const over = yield* this.take(await this.inbox.next());
+      if (over) return;
+      const limit = this.turn.run.turnLimitReached();
+      if (limit) {
+        yield limit;
+        await this.abort("max_turns");
+      }
+    }
+  }
+
+  /** One item of the inbox; returns true when the run must end now, complete or not. */
+  private async *take(item: Item): AsyncGenerator<AgentEvent, boolean> {
+    switch (item.kind) {
+      case "event":
+        for (const event of this.translator.handle(item.event)) yield event;
+        return false;
+      case "connected":
+        if (this.downSince !== undefined) {
+          this.downSince = undefined;
+          try {
+            yield* this.resync();
+            yield statusEvent({ state: "resynced", sessionId: this.turn.sessionId }, "Reconnected to the OpenCode server and caught up.");
+          } catch {
+            // The next reconnection resyncs again.
+          }
+        }
+        return false;
+      case "disconnected":
+        if (this.downSince === undefined) {
+          this.downSince = Date.now();
+          this.translator.markGap();
+          yield statusEvent({ state: "reconnecting", reason: item.error.message }, `Lost the OpenCode event stream (${item.error.message}); reconnecting…`);
+        }
+        return false;
+      case "fatal":
+        throw item.error;
+      case "stop":
+        if (this.stopDeadline === undefined) {
+          yield statusEvent({ state: "stopping" }, "Stopping the run on the OpenCode server…");
+          await this.abort("stop");
+        }
+        return false;
+      case "tick":
+        return yield* this.tick();
+    }
+  }
+
+  private async *tick(): AsyncGenerator<AgentEvent, boolean> {
+    const now = Date.now();
+    const { reconnectTimeoutMs, settleMs } = this.options;
+    if (this.downSince !== undefined && now - this.downSince > reconnectTimeoutMs) {
+      throw new OpenCodeError("unreachable", `Lost the OpenCode server at ${this.client.displayUrl} mid-run and could not reconnect within ${reconnectTimeoutMs / 1000} s. The run may still be going on the server.`);
+    }
+    if (this.stopDeadline !== undefined && now > this.stopDeadline) return true;
+    // Idle without the turn looking complete: look at storage (covers servers that send idle
+    // before the final message update, and events lost in the stream).
+    if (!this.translator.idleButIncomplete) {
+      this.idleSince = undefined;
+      return false;
+    }
+    this.idleSince ??= now;
+    // After an abort the server's last updates follow idle within a few ms.
+    if (now - this.idleSince > Math.min(settleMs, this.translator.stopRequested ? STOP_SETTLE_MS : Infinity)) {
+      this.idleSince = now;
+      try {
+        yield* this.resync(true);
+      } catch {
+        // Retried on the next settle period.
+      }
+    }
+    return false;
+  }
+
+  private async abort(why: "stop" | "max_turns"): Promise<void> {
+    this.turn.run.stopping(why);
+    this.stopDeadline = Date.now() + this.options.stopTimeoutMs;
+    await this.client.abort(this.turn.sessionId).catch(() => {});
+  }
+
+  /** Catches up from storage: the session's messages, and whether the server still runs it. */
+  private async *resync(settled = false): AsyncGenerator<AgentEvent> {
+    const sessionId = this.turn.sessionId;
+    const [messages, statuses] = await Promise.all([this.client.messages(sessionId), this.client.sessionStatus()]);
+    const busy = (statuses?.[sessionId]?.type ?? "idle") !== "idle";
+    yield* this.translator.resync(messages, busy, settled);
+  }
+}

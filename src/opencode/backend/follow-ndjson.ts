@@ -1,0 +1,61 @@
+import type { AgentEvent } from "../../agent/events.js";
+import type { OpenCodeClient } from "../rest/client.js";
+import { type OcEvent, type OcMessage, messageEvents } from "../rest/wire.js";
+import { TurnTranslator } from "../translate/translate.js";
+import { readNdjsonLines } from "../transport/ndjson.js";
+import { newMessageId } from "./message-id.js";
+import { promptFailure } from "./prompt.js";
+import type { Turn } from "./run-state.js";
+
+/**
+ * The seed's protocol: the answer to `POST /session/{id}/message` is the turn itself, one
+ * JSON value per line: OpenCode events (`{type, properties}`) or whole messages
+ * (`{info, parts}`), read by the same translator.
+ */
+export async function* followNdjson(client: OpenCodeClient, turn: Turn): AsyncGenerator<AgentEvent> {
+  const { run, sessionId, signal } = turn;
+  if (signal.aborted) return run.stopping("stop"); // nothing sent yet: nothing to stop
+  const translator = run.begin(new TurnTranslator({ sessionId, userMessageId: newMessageId(turn.after), anyAssistant: true }));
+  const reading = new AbortController();
+  const stop = (why: "stop" | "max_turns") => {
+    run.stopping(why);
+    reading.abort();
+    client.abort(sessionId).catch(() => {});
+  };
+  const onAbort = () => stop("stop");
+  signal.addEventListener("abort", onAbort, { once: true });
+  try {
+    const response = await client.promptStream(sessionId, turn.body(translator.userMessageId), reading.signal).catch((error: unknown) => {
+      throw promptFailure(error, sessionId);
+    });
+    for await (const line of readNdjsonLines(response.body as unknown as AsyncIterable<Uint8Array>)) {
+      for (const event of parseNdjsonLine(line)) {
+        for (const out of translator.handle(event)) yield out;
+      }
+      const limit = run.turnLimitReached();
+      if (limit) {
+        yield limit;
+        stop("max_turns");
+      }
+    }
+  } catch (error) {
+    if (!reading.signal.aborted) throw error;
+  } finally {
+    signal.removeEventListener("abort", onAbort);
+  }
+}
+
+/** One NDJSON line as the OpenCode events it stands for; a malformed line stands for none. */
+export function parseNdjsonLine(line: string): OcEvent[] {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return [];
+  }
+  if (typeof value !== "object" || value === null) return [];
+  const v = value as Record<string, unknown>;
+  if (typeof v.type === "string") return [{ ...v, type: v.type, properties: (v.properties as Record<string, unknown>) ?? {} }];
+  if (typeof v.info === "object" && v.info !== null) return messageEvents(v as unknown as OcMessage);
+  return [];
+}
