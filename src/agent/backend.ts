@@ -1,5 +1,5 @@
 import type { ConversationRecord } from "../sessions/store.js";
-import type { AgentEvent, ErrorCode, PermissionReply } from "./events.js";
+import type { AgentEvent, ErrorCode, PermissionReply, QuestionAnswer } from "./events.js";
 
 /** The capability badges PocketPaw's dashboard shows for a backend. */
 export type Capability = "streaming" | "tools" | "mcp" | "multi_turn" | "custom_system_prompt";
@@ -20,12 +20,37 @@ export interface BackendInfo {
   available: boolean;
 }
 
+/** A file handed to the agent with a message (text or image). */
+export interface Attachment {
+  /** The file's name as the agent sees it ("notes.md"). */
+  name: string;
+  /** "text/plain", "image/png", … */
+  mime: string;
+  /** The file's bytes. */
+  data: Uint8Array;
+}
+
+/** The largest attachment pocketpaw sends: bigger files are refused before anything is sent. */
+export const MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024;
+
 export interface RunOptions {
   /** The conversation: "cli:default", "web:<id>", "telegram:<chat>"… Defaults to "cli:default". */
   sessionKey?: string;
   systemPrompt?: string;
   /** "provider/model"; overrides the configured model for this run. */
   model?: string;
+  /**
+   * The agent that answers ("build", "plan", a custom one); default: the conversation's last, else
+   * the server's default. Remembered for the conversation. Unknown ones end the run with `bad_request`.
+   */
+  agent?: string;
+  /** Files attached to the message. */
+  files?: Attachment[];
+  /**
+   * Run one of the server's commands (`init`, `review`, custom ones) with the message as its
+   * arguments, instead of sending the message as a prompt. Unknown ones end the run with `bad_request`.
+   */
+  command?: string;
   /** Model steps allowed in this run; 0 = unlimited. Overrides the configured limit. */
   maxTurns?: number;
   /** Aborting stops the run on the server, like stop(sessionKey). */
@@ -57,6 +82,8 @@ export interface AgentBackend {
   /** Stops the conversation's current run on the server; false when none was running. */
   stop(sessionKey: string): Promise<boolean>;
   replyPermission(id: string, reply: PermissionReply, message?: string): Promise<void>;
+  /** Answers a `question` event (one list of chosen labels or typed text per question), or refuses it. */
+  replyQuestion(id: string, answer: QuestionAnswer): Promise<void>;
   status(): BackendStatus;
   /** Releases connections; runs still going are stopped. */
   close(): Promise<void>;
@@ -83,6 +110,21 @@ export interface ModelCatalog {
   models: ModelInfo[];
   /** The server's default model per provider id. */
   defaults: Record<string, string>;
+}
+
+/** An agent of the server; `primary` ones can be chosen for a conversation, subagents are called by them. */
+export interface AgentInfo {
+  name: string;
+  description: string;
+  mode: "primary" | "subagent" | "all";
+  /** Built into the server (build, plan, …) rather than configured. */
+  builtIn: boolean;
+}
+
+/** A command of the server (`/init`, `/review`, custom ones from its configuration). */
+export interface CommandInfo {
+  name: string;
+  description: string;
 }
 
 /** Whether pocketpaw drives a server release (see the backend's version table). */
@@ -154,6 +196,8 @@ export interface ConversationManager {
   rename(key: string, title: string): ConversationRecord;
   /** The model the conversation's next turns use ("" = the server's default); remembered if the conversation exists. */
   setModel(key: string, model: string): void;
+  /** The agent the conversation's next turns use ("" = the server's default); remembered if the conversation exists. */
+  setAgent(key: string, agent: string): void;
   /** Throws UnknownConversationError; BackendError (code `session`) when the server no longer has it. */
   transcript(key: string): Promise<Transcript>;
   /**
@@ -164,6 +208,20 @@ export interface ConversationManager {
   /** Stops whatever the server still runs in the conversation (even a run another client started). */
   stopRemote(key: string): Promise<"stopped" | "idle" | "no_session">;
   models(): Promise<ModelCatalog>;
+  /** The server's agents (all of them; fronts offer the primary ones). */
+  agents(): Promise<AgentInfo[]>;
+  /** The server's commands. */
+  commands(): Promise<CommandInfo[]>;
+  /** The unified diff of what the conversation's last turn (or `all` turns) changed; "" when nothing. */
+  diff(key: string, options?: { all?: boolean }): Promise<string>;
+  /** Reverts the conversation's last turn on the server, files included; false when there is nothing to undo. */
+  undo(key: string): Promise<boolean>;
+  /** Restores what undo reverted; false when there is nothing to redo. */
+  redo(key: string): Promise<boolean>;
+  /** Continues a copy of the conversation under `newKey` (which must not exist yet). */
+  fork(key: string, newKey: string): Promise<ConversationRecord>;
+  /** Summarises the conversation on the server so that it takes less context. */
+  compact(key: string): Promise<void>;
   /** Why `model` ("provider/model") cannot be used on this server, or undefined when it can. */
   checkModel(model: string): Promise<string | undefined>;
   /** The server, checked now; throws BackendError. */

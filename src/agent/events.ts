@@ -18,6 +18,9 @@ export const AGENT_EVENT_TYPES = [
   "tool_result",
   "token_usage",
   "permission_request",
+  "question",
+  "todo",
+  "files_changed",
   "status",
   "error",
   "done",
@@ -29,7 +32,9 @@ export const AGENT_EVENT_TYPES = [
  * - provider / provider_auth / output_length / context_overflow: the model failed on the server
  * - aborted: someone else stopped the run on the server
  * - max_turns: the configured turn limit was reached and the run was stopped
- * - bad_request: the request itself was wrong (a malformed model name, …)
+ * - bad_request: the request itself was wrong (a malformed model name, an unknown agent or command, a file too large, …)
+ * - unsupported: the server's release lacks the feature asked for
+ * - stalled: the server accepted the prompt but never started working on it
  * - not_found: the server has no such thing (a permission request already answered, a session)
  * - session / protocol / timeout / unknown: everything else
  */
@@ -49,6 +54,8 @@ export const ERROR_CODES = [
   "timeout",
   "bad_request",
   "not_found",
+  "unsupported",
+  "stalled",
   "unknown",
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -110,6 +117,39 @@ export type PermissionRequestEvent = Base<
   { id: string; permission: string; patterns: string[]; always: string[]; sessionId: string } & FromAgent
 >;
 
+/** One question the agent asks (OpenCode's `question` tool); the person picks options or types an answer. */
+export interface Question {
+  question: string;
+  /** A short label for the question ("Colour"). */
+  header: string;
+  options: Array<{ label: string; description: string }>;
+  /** Several options may be chosen. */
+  multiple: boolean;
+}
+/** The agent asks; answer with `replyQuestion(id, answers)`: one list of labels (or typed text) per question. */
+export type QuestionEvent = Base<"question", { id: string; sessionId: string; questions: Question[] } & FromAgent>;
+/** The answers to a question event, one list per question, or a refusal. */
+export type QuestionAnswer = string[][] | "reject";
+
+export const TODO_STATUSES = ["pending", "in_progress", "completed", "cancelled"] as const;
+export interface Todo {
+  content: string;
+  /** One of TODO_STATUSES as the server says; kept as given when it says something else. */
+  status: string;
+  priority: string;
+}
+/** The agent's todo list changed; the whole list as it stands now. */
+export type TodoEvent = Base<"todo", { todos: Todo[] } & FromAgent>;
+
+export interface ChangedFile {
+  /** Relative to the project directory when inside it. */
+  path: string;
+  additions: number;
+  deletions: number;
+}
+/** The files the turn changed, once, before `done` (only when it changed any). */
+export type FilesChangedEvent = Base<"files_changed", { files: ChangedFile[] }>;
+
 /** What the run is doing when it is not producing output. */
 export type StatusMetadata =
   | { state: "busy" }
@@ -136,6 +176,9 @@ export type AgentEvent =
   | ToolResultEvent
   | TokenUsageEvent
   | PermissionRequestEvent
+  | QuestionEvent
+  | TodoEvent
+  | FilesChangedEvent
   | StatusEvent
   | ErrorEvent
   | DoneEvent;

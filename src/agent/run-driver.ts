@@ -4,6 +4,8 @@ import {
   type ErrorCode,
   type PermissionReply,
   type PermissionRequestEvent,
+  type QuestionAnswer,
+  type QuestionEvent,
   type TokenUsage,
   doneEvent,
   emptyUsage,
@@ -27,6 +29,11 @@ export interface DriveOptions {
   permissions?(event: PermissionRequestEvent): Promise<PermissionAnswer>;
   /** Told of each answer the policy gave, before it is sent. */
   onPermissionAnswer?(event: PermissionRequestEvent, answer: PermissionAnswer): void;
+  /**
+   * The question policy: answers each question of the run, and the driver sends the answer.
+   * Absent: questions are left for someone else to answer.
+   */
+  questions?(event: QuestionEvent): Promise<QuestionAnswer>;
   /** Told when an answer could not be sent to the server. */
   onReplyFailed?(error: Error): void;
 }
@@ -66,6 +73,10 @@ export async function driveRun(backend: AgentBackend, message: string, o: DriveO
         const answer = await o.permissions(event);
         o.onPermissionAnswer?.(event, answer);
         await backend.replyPermission(event.metadata.id, answer.reply).catch((error: Error) => o.onReplyFailed?.(error));
+      }
+      if (event.type === "question" && o.questions) {
+        const answer = await o.questions(event);
+        await backend.replyQuestion(event.metadata.id, answer).catch((error: Error) => o.onReplyFailed?.(error));
       }
     }
   } catch (error) {

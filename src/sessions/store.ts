@@ -13,6 +13,8 @@ export interface ConversationRecord extends ConversationScope {
   sessionId: string;
   title: string;
   model: string;
+  /** The agent the conversation's turns use ("build", "plan", …); "" = the server's default. */
+  agent: string;
   createdAt: number;
   lastUsedAt: number;
   /** The newest message id this client has seen in the session (see message-id.ts). */

@@ -1,8 +1,10 @@
 import type {
+  AgentInfo,
   Backend,
   BackendInfo,
   BackendStatus,
   Check,
+  CommandInfo,
   ForgetOutcome,
   ModelCatalog,
   RunOptions,
@@ -10,7 +12,7 @@ import type {
   Transcript,
 } from "../../src/agent/backend.js";
 import { BackendError, UnknownConversationError } from "../../src/agent/errors.js";
-import { type AgentEvent, type PermissionReply, doneEvent } from "../../src/agent/events.js";
+import { type AgentEvent, type PermissionReply, type QuestionAnswer, doneEvent } from "../../src/agent/events.js";
 import { BACKENDS } from "../../src/agent/registry.js";
 import { type ConversationRecord, MemorySessionStore } from "../../src/sessions/store.js";
 
@@ -24,6 +26,9 @@ export type Script = (message: string, options: RunOptions, backend: FakeBackend
 export class FakeBackend implements Backend {
   readonly place = { serverUrl: "http://fake.test", directory: "" };
   readonly replies: Array<{ id: string; reply: PermissionReply }> = [];
+  readonly answers: Array<{ id: string; answer: QuestionAnswer }> = [];
+  /** Calls of the conversation operations (undo, redo, fork, compact), in order: "undo web:1". */
+  readonly operations: string[] = [];
   readonly runs: Array<{ message: string; options: RunOptions }> = [];
   /** The server's state: undefined = healthy; else what health() throws. */
   down: BackendError | undefined;
@@ -63,6 +68,12 @@ export class FakeBackend implements Backend {
     this.waiting.get(id)?.(reply);
   }
 
+  async replyQuestion(id: string, answer: QuestionAnswer): Promise<void> {
+    if (id === "que_missing") throw new BackendError("not_found", `No question ${id}.`);
+    this.answers.push({ id, answer });
+    this.waiting.get(id)?.(JSON.stringify(answer) as PermissionReply);
+  }
+
   status(): BackendStatus {
     return { backend: "opencode", serverUrl: this.place.serverUrl, eventStreamConnected: true, activeRuns: [] };
   }
@@ -87,6 +98,60 @@ export class FakeBackend implements Backend {
   setModel(key: string, model: string): void {
     const record = this.get(key);
     if (record) this.store.put({ ...record, model });
+  }
+
+  setAgent(key: string, agent: string): void {
+    const record = this.get(key);
+    if (record) this.store.put({ ...record, agent });
+  }
+
+  async agents(): Promise<AgentInfo[]> {
+    return [
+      { name: "build", description: "The default agent", mode: "primary", builtIn: true },
+      { name: "plan", description: "Plans without editing", mode: "primary", builtIn: true },
+      { name: "general", description: "A subagent", mode: "subagent", builtIn: true },
+    ];
+  }
+
+  async commands(): Promise<CommandInfo[]> {
+    return [{ name: "init", description: "Create AGENTS.md" }];
+  }
+
+  async diff(key: string): Promise<string> {
+    this.known(key);
+    return "--- a/notes.md\n+++ b/notes.md\n@@ -1 +1 @@\n-old\n+new\n";
+  }
+
+  async undo(key: string): Promise<boolean> {
+    this.known(key);
+    this.operations.push(`undo ${key}`);
+    return true;
+  }
+
+  async redo(key: string): Promise<boolean> {
+    this.known(key);
+    this.operations.push(`redo ${key}`);
+    return true;
+  }
+
+  async fork(key: string, newKey: string): Promise<ConversationRecord> {
+    const record = this.known(key);
+    if (this.get(newKey)) throw new BackendError("bad_request", `${newKey} exists already.`);
+    this.operations.push(`fork ${key} ${newKey}`);
+    const copy = { ...record, key: newKey, sessionId: `${record.sessionId}_fork` };
+    this.store.put(copy);
+    return copy;
+  }
+
+  async compact(key: string): Promise<void> {
+    this.known(key);
+    this.operations.push(`compact ${key}`);
+  }
+
+  private known(key: string): ConversationRecord {
+    const record = this.get(key);
+    if (!record) throw new UnknownConversationError(key, this.place.serverUrl);
+    return record;
   }
 
   async transcript(key: string): Promise<Transcript> {
