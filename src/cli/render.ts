@@ -31,7 +31,7 @@ interface RunningTool {
 
 /** The renderer, with `ora` loaded only when there is a terminal to spin on. */
 export async function createRenderer(out: Output, err: Output, options: RendererOptions): Promise<TerminalRenderer> {
-  const ora = options.spinnerStream ? (await import("ora")).default : undefined;
+  const ora = canSpin(options.spinnerStream) ? (await import("ora")).default : undefined;
   return new TerminalRenderer(out, err, options, ora);
 }
 
@@ -62,7 +62,7 @@ export class TerminalRenderer {
     ora?: typeof import("ora").default,
   ) {
     this.colors = colorsFor(options.color);
-    if (options.spinnerStream && ora) {
+    if (canSpin(options.spinnerStream) && ora) {
       // stdin is ours (the chat reads Ctrl-C and permission answers from it): ora must not take it.
       this.spinner = ora({ stream: options.spinnerStream, discardStdin: false, color: options.color ? "cyan" : false, isEnabled: true });
     }
@@ -252,6 +252,16 @@ export class TerminalRenderer {
     const columns = this.options.spinnerStream?.columns || 100;
     return Math.max(20, Math.floor(columns * share));
   }
+}
+
+/**
+ * Whether a spinner can be drawn on this terminal: only when it knows its width. ora counts the
+ * lines to clear as text width ÷ columns, so a terminal that reports 0 columns (`script` without a
+ * controlling terminal) has it clear lines forever at 100% CPU; without a spinner, lines are
+ * written once, as on a pipe.
+ */
+export function canSpin(stream: NodeJS.WriteStream | undefined): stream is NodeJS.WriteStream {
+  return stream !== undefined && Number.isFinite(stream.columns) && stream.columns > 0;
 }
 
 /** The first line of a tool's output, shortened: the whole output is in the event. */

@@ -4,7 +4,7 @@ import { type AgentEvent, emptyUsage } from "../../src/agent/events.js";
 import { conversationLines, nextConversationKey } from "../../src/cli/conversations.js";
 import { ago, columns } from "../../src/cli/format.js";
 import { colorsFor } from "../../src/cli/colors.js";
-import { TerminalRenderer } from "../../src/cli/render.js";
+import { TerminalRenderer, createRenderer } from "../../src/cli/render.js";
 import { isThisMachine } from "../../src/cli/spawn.js";
 import type { ConversationRecord } from "../../src/sessions/store.js";
 
@@ -67,6 +67,48 @@ describe("TerminalRenderer (not on a terminal)", () => {
       "hmm\n[subagent] ▸ read /etc/hosts\n[subagent] ? OpenCode asks permission for read: /etc/hosts\n  rejected (answered)\n[subagent]   ✗ read: rejected\nerror: The model provider failed.\n",
     );
   });
+});
+
+describe("TerminalRenderer on a terminal", () => {
+  /** A terminal of the given width that fails the test past 2,000 writes instead of spinning forever. */
+  function terminal(columns: number | undefined) {
+    let text = "";
+    let writes = 0;
+    const stream = {
+      isTTY: true,
+      columns,
+      write(chunk: string) {
+        if (++writes > 2_000) throw new Error(`unbounded output: ${JSON.stringify(text.slice(-60))}`);
+        text += chunk;
+        return true;
+      },
+      // What ora draws with (node:tty's methods write the same escape codes).
+      cursorTo: (x: number) => stream.write(`\u001b[${x + 1}G`),
+      moveCursor: (_dx: number, dy: number) => stream.write(dy < 0 ? `\u001b[${-dy}A` : ""),
+      clearLine: () => stream.write("\u001b[0K"),
+      on: () => stream,
+      once: () => stream,
+      off: () => stream,
+      removeListener: () => stream,
+    };
+    return { stream: stream as unknown as NodeJS.WriteStream, text: () => text };
+  }
+
+  for (const columns of [0, undefined]) {
+    test(`a terminal reporting ${columns} columns gets no spinner: the turn finishes with bounded output`, async () => {
+      const io = capture();
+      const tty = terminal(columns);
+      const r = await createRenderer(io.stdout, tty.stream, { color: false, spinnerStream: tty.stream, showTime: false });
+      r.render({ type: "status", content: "", metadata: { state: "busy" } });
+      await new Promise((resolve) => setTimeout(resolve, 200)); // a spinner would have drawn frames by now
+      r.render({ type: "tool_use", content: "bash ls", metadata: { name: "bash", input: { command: "ls" }, callId: "c1" } });
+      r.render({ type: "tool_result", content: "a.txt\n", metadata: { name: "bash", callId: "c1", isError: false } });
+      r.render({ type: "message", content: "Done.", metadata: ids });
+      r.render(done());
+      assert.equal(io.out.join(""), "Done.\n");
+      assert.equal(tty.text(), "▸ bash ls\n  ✓ bash: a.txt\ntokens 120 in, 30 out, 7 reasoning · $0.0123\n", "lines written once, no escape codes");
+    });
+  }
 });
 
 describe("listing helpers", () => {
