@@ -5,6 +5,7 @@ import type { SessionStore } from "../sessions/store.js";
 import { conversationLines, nextConversationKey } from "./conversations.js";
 import { ago, columns } from "./format.js";
 import type { TerminalRenderer } from "./render.js";
+import { safeText } from "./safe-text.js";
 
 /** What the chat is on: the conversation and the model its next turns use ("" = the server's choice). */
 export interface ChatState {
@@ -61,7 +62,7 @@ const COMMANDS: Command[] = [
       ctx.state.key = key;
       const record = ctx.store.get(ctx.backend.scope(key));
       const c = ctx.renderer.colors;
-      if (record) say(ctx, `Switched to ${c.cyan(key)}: "${record.title}" (last used ${ago(record.lastUsedAt)}).`);
+      if (record) say(ctx, `Switched to ${c.cyan(key)}: "${safeText(record.title)}" (last used ${ago(record.lastUsedAt)}).`);
       else say(ctx, `${c.cyan(key)} is a new conversation: it starts with your next message.`);
     },
   },
@@ -81,14 +82,16 @@ const COMMANDS: Command[] = [
       try {
         const { providers } = await ctx.backend.client.providers();
         const provider = providers.find((p) => p.id === ref.providerID);
-        if (!provider) return say(ctx, `The server has no provider "${ref.providerID}"; it has ${providers.map((p) => p.id).join(", ") || "none"}.`);
+        const known = providers.map((p) => p.id).join(", ") || "none";
+        if (!provider) return say(ctx, safeText(`The server has no provider "${ref.providerID}"; it has ${known}.`));
         const models = Object.keys(provider.models ?? {});
         if (!models.includes(ref.modelID)) {
-          return say(ctx, `Provider ${ref.providerID} has no model "${ref.modelID}"; it has ${models.slice(0, 12).join(", ")}${models.length > 12 ? ", …" : ""}.`);
+          const some = `${models.slice(0, 12).join(", ")}${models.length > 12 ? ", …" : ""}`;
+          return say(ctx, safeText(`Provider ${ref.providerID} has no model "${ref.modelID}"; it has ${some}.`));
         }
       } catch (error) {
         if (!(error instanceof OpenCodeError)) throw error;
-        say(ctx, c.dim(`(Could not check the model on the server: ${error.message})`));
+        say(ctx, c.dim(`(Could not check the model on the server: ${safeText(error.message)})`));
       }
       ctx.state.model = arg;
       const record = ctx.store.get(ctx.backend.scope(ctx.state.key));
@@ -110,7 +113,7 @@ const COMMANDS: Command[] = [
         say(ctx, `Stopped the run of ${ctx.state.key} on the server (session ${record.sessionId}).`);
       } catch (error) {
         if (!(error instanceof OpenCodeError)) throw error;
-        say(ctx, `Could not stop it: ${error.message}`);
+        say(ctx, `Could not stop it: ${safeText(error.message)}`);
       }
     },
   },

@@ -12,6 +12,7 @@ import { colorWanted } from "./colors.js";
 import { createRenderer } from "./render.js";
 import { spawnIfWanted } from "./spawn.js";
 import { type StandingAnswer, exitCodeOf, runTurn } from "./turn.js";
+import { safeText } from "./safe-text.js";
 
 export interface ChatFlags extends CommonFlags {
   session?: string;
@@ -63,13 +64,13 @@ async function talk(flags: ChatFlags, settings: LoadedSettings, interactive: boo
       version = (await backend.checkServer()).version;
     } catch (error) {
       if (!(error instanceof OpenCodeError)) throw error;
-      process.stderr.write(`pocketpaw: ${error.message}\n`);
+      process.stderr.write(`pocketpaw: ${safeText(error.message)}\n`);
       return exitCodeFor(error.code);
     }
     if (interactive) {
       const record = store.get(backend.scope(ctx.state.key));
-      const where = record ? `continuing "${record.title}" (last used ${ago(record.lastUsedAt)})` : "a new conversation";
-      ctx.say(`${c.bold("pocketpaw chat")} ${c.dim(`· OpenCode ${version} at ${backend.client.displayUrl}`)}`);
+      const where = record ? `continuing "${safeText(record.title)}" (last used ${ago(record.lastUsedAt)})` : "a new conversation";
+      ctx.say(`${c.bold("pocketpaw chat")} ${c.dim(`· OpenCode ${safeText(version)} at ${backend.client.displayUrl}`)}`);
       ctx.say(`${c.cyan(ctx.state.key)}: ${where}${ctx.state.model ? ` · model ${ctx.state.model}` : ""}`);
       ctx.say(c.dim("/help lists the commands · Ctrl-C stops a turn · Ctrl-D leaves"));
     }

@@ -9,6 +9,7 @@ import { type CommonFlags, homeOf, settingFlags } from "./context.js";
 import { EXIT } from "./exit-codes.js";
 import { colorsFor } from "./colors.js";
 import { isThisMachine } from "./spawn.js";
+import { safeText } from "./safe-text.js";
 
 type Status = "ok" | "warn" | "fail" | "skip";
 
@@ -38,9 +39,12 @@ export async function doctor(flags: CommonFlags & { json?: boolean }): Promise<n
     const mark: Record<Status, string> = { ok: c.green("✓"), warn: c.yellow("!"), fail: c.red("✗"), skip: c.dim("-") };
     const width = Math.max(...checks.map((k) => k.name.length));
     for (const k of checks) {
-      const detail = k.status === "skip" ? c.dim(k.detail) : k.detail;
+      // Details quote the server (versions, model names, its error messages).
+      const detail = k.status === "skip" ? c.dim(k.detail) : safeText(k.detail);
       process.stdout.write(`${mark[k.status]} ${c.bold(k.name.padEnd(width))}  ${detail}\n`);
-      if (k.fix && (k.status === "fail" || k.status === "warn")) process.stdout.write(`  ${" ".repeat(width)}  ${c.cyan("→")} ${k.fix}\n`);
+      if (k.fix && (k.status === "fail" || k.status === "warn")) {
+        process.stdout.write(`  ${" ".repeat(width)}  ${c.cyan("→")} ${safeText(k.fix)}\n`);
+      }
     }
     const warnings = checks.filter((k) => k.status === "warn").length;
     process.stdout.write(

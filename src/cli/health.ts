@@ -2,6 +2,7 @@ import { OpenCodeBackend } from "../opencode/backend.js";
 import { OpenCodeError, UnsupportedVersionError } from "../opencode/errors.js";
 import { type CommonFlags, settingsFrom } from "./context.js";
 import { EXIT } from "./exit-codes.js";
+import { safeText } from "./safe-text.js";
 
 /** `pocketpaw health`: is the configured OpenCode server there, and which version is it. */
 export async function health(flags: CommonFlags & { json?: boolean }): Promise<number> {
@@ -21,14 +22,14 @@ export async function health(flags: CommonFlags & { json?: boolean }): Promise<n
     if (flags.json) {
       const answer = { url, healthy: true, version: profile.version, supported: support.usable, support: support.status, summary: support.summary, protocol: profile.protocol, quirks: profile.quirks };
       process.stdout.write(`${JSON.stringify(answer)}\n`);
-    } else process.stdout.write(`${url}\nhealthy · OpenCode ${profile.version} · ${protocol}\n${support.summary}\n`);
+    } else process.stdout.write(`${url}\nhealthy · OpenCode ${safeText(profile.version)} · ${protocol}\n${safeText(support.summary)}\n`);
     return EXIT.ok;
   } catch (error) {
     if (!(error instanceof OpenCodeError)) throw error;
     // A release too old to drive still answered: say which one it is.
     const old = error instanceof UnsupportedVersionError ? { version: error.version, supported: false } : {};
     if (flags.json) process.stdout.write(`${JSON.stringify({ url, healthy: false, ...old, code: error.code, error: error.message })}\n`);
-    else process.stderr.write(`${url}\nunhealthy: ${error.message}\n`);
+    else process.stderr.write(`${url}\nunhealthy: ${safeText(error.message)}\n`);
     return EXIT.server;
   } finally {
     await backend.close();

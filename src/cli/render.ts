@@ -1,6 +1,7 @@
 import { type Colors, colorsFor } from "./colors.js";
 import type { Ora } from "ora";
 import type { AgentEvent, PermissionReply, ToolResultEvent, ToolUseEvent } from "../agent/events.js";
+import { safeText } from "./safe-text.js";
 
 export interface Output {
   write(text: string): unknown;
@@ -68,7 +69,9 @@ export class TerminalRenderer {
     }
   }
 
-  render(event: AgentEvent): void {
+  render(untrusted: AgentEvent): void {
+    // What an event says comes from the model, its tools or the server: printed only made safe.
+    const event = safeEvent(untrusted);
     const c = this.colors;
     this.startedAt ??= Date.now();
     const who = "subagent" in event.metadata && event.metadata.subagent ? c.magenta("[subagent] ") : "";
@@ -252,6 +255,14 @@ export class TerminalRenderer {
     const columns = this.options.spinnerStream?.columns || 100;
     return Math.max(20, Math.floor(columns * share));
   }
+}
+
+/** The event with what the renderer prints of it (its content, a tool's name) made safe for a terminal. */
+function safeEvent(event: AgentEvent): AgentEvent {
+  const content = safeText(event.content);
+  if (event.type === "tool_use") return { ...event, content, metadata: { ...event.metadata, name: safeText(event.metadata.name) } };
+  if (event.type === "tool_result") return { ...event, content, metadata: { ...event.metadata, name: safeText(event.metadata.name) } };
+  return content === event.content ? event : { ...event, content };
 }
 
 /**

@@ -5,6 +5,7 @@ import { UnsafeListenError } from "../web/security.js";
 import { ListenError, startDashboard } from "../web/server.js";
 import { type CommonFlags, CliError, backendFrom, settingsFrom, storeFrom } from "./context.js";
 import { EXIT } from "./exit-codes.js";
+import { safeText } from "./safe-text.js";
 
 const { version } = createRequire(import.meta.url)("../../package.json") as { version: string };
 
@@ -42,10 +43,10 @@ export async function serve(flags: CommonFlags): Promise<number> {
   // Not a reason to stop: the page shows the server's health, and the server may come up later.
   try {
     const profile = await backend.checkServer();
-    process.stdout.write(`OpenCode ${profile.version} at ${backend.client.displayUrl}\n`);
+    process.stdout.write(`OpenCode ${safeText(profile.version)} at ${backend.client.displayUrl}\n`);
   } catch (error) {
     if (!(error instanceof OpenCodeError)) throw error;
-    process.stderr.write(`Warning: ${error.message}\n`);
+    process.stderr.write(`Warning: ${safeText(error.message)}\n`);
   }
 
   await new Promise<void>((resolve) => {

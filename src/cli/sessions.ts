@@ -6,6 +6,7 @@ import { ago } from "./format.js";
 import { colorWanted, colorsFor } from "./colors.js";
 import { createRenderer } from "./render.js";
 import { renderTranscript } from "./transcript.js";
+import { safeText } from "./safe-text.js";
 
 export interface SessionsFlags extends CommonFlags {
   json?: boolean;
@@ -51,7 +52,7 @@ export async function showSession(key: string, flags: SessionsFlags): Promise<nu
         return EXIT.failed;
       }
       if (!(error instanceof OpenCodeError)) throw error;
-      process.stderr.write(`pocketpaw: ${error.message}\n`);
+      process.stderr.write(`pocketpaw: ${safeText(error.message)}\n`);
       return exitCodeFor(error.code);
     }
     if (flags.json) {
@@ -61,7 +62,9 @@ export async function showSession(key: string, flags: SessionsFlags): Promise<nu
     // All of it on stdout: `sessions show KEY > transcript.txt` keeps the whole conversation.
     const renderer = await createRenderer(process.stdout, process.stdout, { color: colorWanted(), foldThinking: true, showTime: false });
     const c = renderer.colors;
-    renderer.line(`${c.cyan(key)} ${c.bold(`"${record.title}"`)} ${c.dim(`· session ${record.sessionId} · started ${ago(record.createdAt)} · last used ${ago(record.lastUsedAt)}${record.model ? ` · model ${record.model}` : ""}`)}`);
+    const about = `· session ${record.sessionId} · started ${ago(record.createdAt)} · last used ${ago(record.lastUsedAt)}`;
+    const model = record.model ? ` · model ${safeText(record.model)}` : "";
+    renderer.line(`${c.cyan(key)} ${c.bold(`"${safeText(record.title)}"`)} ${c.dim(`${about}${model}`)}`);
     renderer.line("");
     renderTranscript(messages, renderer);
     return EXIT.ok;
@@ -85,14 +88,17 @@ export async function forgetSession(key: string, flags: SessionsFlags): Promise<
         if (!(error instanceof ApiError && error.isNotFound)) {
           if (!(error instanceof OpenCodeError)) throw error;
           // Kept here, so that the same command can be run again once the server answers.
-          process.stderr.write(`pocketpaw: could not delete session ${record.sessionId} on the server, so ${key} is still remembered: ${error.message}\n`);
+          const why = safeText(error.message);
+          const session = `session ${record.sessionId}`;
+          process.stderr.write(`pocketpaw: could not delete ${session} on the server, so ${key} is still remembered: ${why}\n`);
           return exitCodeFor(error.code);
         }
         process.stderr.write(`The server had no session ${record.sessionId} any more.\n`);
       }
     }
     store.delete(scope);
-    process.stderr.write(`Forgot ${key} ("${record.title}")${flags.deleteRemote ? "" : `; its session ${record.sessionId} stays on the server (--delete-remote deletes it)`}.\n`);
+    const kept = flags.deleteRemote ? "" : `; its session ${record.sessionId} stays on the server (--delete-remote deletes it)`;
+    process.stderr.write(`Forgot ${key} ("${safeText(record.title)}")${kept}.\n`);
     return EXIT.ok;
   } finally {
     await backend.close();

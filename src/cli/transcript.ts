@@ -2,6 +2,7 @@ import { type AgentEvent, addUsage, emptyUsage } from "../agent/events.js";
 import { transcriptOf } from "../opencode/transcript.js";
 import type { OcMessage } from "../opencode/wire.js";
 import type { TerminalRenderer } from "./render.js";
+import { safeText } from "./safe-text.js";
 
 /**
  * A session's stored messages (`GET /session/{id}/message`) as the terminal shows a live turn:
@@ -14,7 +15,7 @@ export function renderTranscript(messages: OcMessage[], renderer: TerminalRender
   if (turns.length === 0) return renderer.line(c.dim("(no messages yet)"));
   for (const turn of turns) {
     if (turn.at) renderer.line(c.dim(new Date(turn.at).toLocaleString()));
-    renderer.line(`${c.cyan("you ›")} ${turn.text}`);
+    renderer.line(`${c.cyan("you ›")} ${safeText(turn.text)}`);
     let usage = emptyUsage();
     for (const event of turn.events) {
       if (event.type === "token_usage") usage = addUsage(usage, event.metadata);

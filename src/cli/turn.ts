@@ -3,6 +3,7 @@ import type { AgentEvent, ErrorCode, PermissionReply, PermissionRequestEvent } f
 import { EXIT } from "./exit-codes.js";
 import { colorsFor } from "./colors.js";
 import type { Output, TerminalRenderer } from "./render.js";
+import { safeText } from "./safe-text.js";
 import { TurnKeys, isInterrupt } from "./turn-keys.js";
 
 /** Who answers permission requests when nobody is asked: a flag, or the demo. */
@@ -73,7 +74,7 @@ export async function runTurn(o: TurnOptions): Promise<TurnResult> {
         if (o.renderer) o.renderer.permissionAnswer(reply, how);
         else o.out.write(`${JSON.stringify({ type: "permission_reply", content: reply, metadata: { id: event.metadata.id, how } })}\n`);
         await o.backend.replyPermission(event.metadata.id, reply).catch((error: Error) => {
-          o.err.write(`Could not answer the permission request: ${error.message}\n`);
+          o.err.write(`Could not answer the permission request: ${safeText(error.message)}\n`);
         });
       }
     }
@@ -100,8 +101,8 @@ async function decide(
   if (!keys) return ["reject", "stdin is not a terminal; use --approve to allow"];
   const c = o.renderer?.colors ?? colorsFor(false);
   o.renderer?.pause();
-  if (!o.renderer) o.err.write(`${event.content}\n`); // with --json the question is only in the NDJSON
-  const patterns = event.metadata.always.length ? c.dim(` (${event.metadata.always.join(", ")})`) : "";
+  if (!o.renderer) o.err.write(`${safeText(event.content)}\n`); // with --json the question is only in the NDJSON
+  const patterns = event.metadata.always.length ? c.dim(` (${safeText(event.metadata.always.join(", "))})`) : "";
   o.err.write(`  Allow it? ${c.bold("[o]")}nce · ${c.bold("[a]")}lways${patterns} · ${c.bold("[r]")}eject `);
   const key = await keys.key("oaryn");
   // The question's line gives way to the answer's.
