@@ -287,7 +287,7 @@ export function loadSettings(opts: LoadSettingsOptions = {}): LoadedSettings {
   const values: Record<string, unknown> = {};
   const sources: Record<string, SettingSource> = {};
   for (const spec of SETTINGS) {
-    const secretOr = (shown: string) => (spec.secret ? "***" : shown);
+    const secretOr = (shown: string) => (spec.secret ? "***" : maskUrlSecrets(shown));
     const envShown = (value: string) => `${spec.env}=${secretOr(quoteIfNeeded(value))}`;
     const candidates: (Found | undefined)[] = [
       given(flags[spec.name], (v) => ({
@@ -324,6 +324,21 @@ export function loadSettings(opts: LoadSettingsOptions = {}): LoadedSettings {
   }
   // Every name in SETTINGS has been filled in just above.
   return { values: values as Settings, sources: sources as Record<SettingName, SettingSource>, configFile };
+}
+
+/**
+ * Text with what looks like a secret inside a URL masked: the userinfo's password (or a lone
+ * userinfo, often a token), and the values of query or fragment parameters named like secrets.
+ * A refused URL is repeated in the error, and `http://user:secret@host` is refused. Done on the
+ * text, not through `URL`: what cannot be parsed is masked too, and the rest is shown as given.
+ */
+export function maskUrlSecrets(text: string): string {
+  return text
+    .replace(/\/\/([^/?#"\n]*)@/g, (_, userinfo: string) => {
+      const colon = userinfo.indexOf(":");
+      return `//${colon >= 0 ? `${userinfo.slice(0, colon)}:***` : "***"}@`;
+    })
+    .replace(/([?&#;][^=&#\s]*(?:pass|pwd|secret|token|key|auth|sig|cred|session)[^=&#\s]*=)[^&#\s"]*/gi, "$1***");
 }
 
 function given<T>(value: T | undefined, found: (value: T) => Found): Found | undefined {

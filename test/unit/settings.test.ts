@@ -281,6 +281,26 @@ describe("loadSettings: bad values", () => {
     assert.ok(error.message.startsWith('POCKETPAW_OPENCODE_BASE_URL="not a url" (from the environment)'), error.message);
   });
 
+  test("a refused URL is repeated without its password or secret query values, from every source", () => {
+    const box = sandbox({ dotenv: "POCKETPAW_OPENCODE_BASE_URL=http://me:dotenv-secret@host:4096\n" });
+    const env = (url: string): LoadSettingsOptions => ({ env: { POCKETPAW_OPENCODE_BASE_URL: url } });
+    const cases: Array<[LoadSettingsOptions, string]> = [
+      [env("http://user:env-secret@host"), "POCKETPAW_OPENCODE_BASE_URL=http://user:***@host"],
+      [env("http://h/?password=env-secret&x=1"), "POCKETPAW_OPENCODE_BASE_URL=http://h/?password=***&x=1"],
+      [env("https://tok-secret@h/?api_key=k-secret#access_token=t-secret"), "https://***@h/?api_key=***#access_token=***"],
+      [env("http://u:p@ss-secret@h"), "http://u:***@h"],
+      [{ flags: { opencodeBaseUrl: "http://u:flag-secret@h" } }, "--url=http://u:***@h"],
+      [{}, "POCKETPAW_OPENCODE_BASE_URL=http://me:***@host:4096"],
+    ];
+    for (const [options, shown] of cases) {
+      const error = settingsError(() => box.load(options));
+      assert.ok(error.message.includes(shown), error.message);
+      assert.doesNotMatch(error.message, /secret/, "the secret is not repeated");
+    }
+    const config = sandbox({ config: { opencode_base_url: "http://u:config-secret@h" } });
+    assert.match(settingsError(() => config.load()).message, /^opencode_base_url "http:\/\/u:\*\*\*@h" \(from /);
+  });
+
   test('model "gpt4" from config.json', () => {
     const box = sandbox({ config: { opencode_model: "gpt4" } });
     const error = settingsError(() => box.load());
