@@ -6,7 +6,7 @@
  * `~/.pocketpaw`), then the defaults. A value that is present but empty counts as given (e.g.
  * `POCKETPAW_OPENCODE_MODEL=` chooses the server's default model over a config file's choice).
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseEnv } from "node:util";
@@ -259,6 +259,8 @@ export interface LoadSettingsOptions {
   flags?: Partial<Record<SettingName, string | number | undefined>>;
   env?: NodeJS.ProcessEnv;
   cwd?: string;
+  /** Where warnings go, one line each (default: stderr). Each is given once per process. */
+  warn?: (line: string) => void;
 }
 
 /** A value found in one source, with what is needed to name it in an error. */
@@ -283,6 +285,8 @@ export function loadSettings(opts: LoadSettingsOptions = {}): LoadedSettings {
   const home = env.POCKETPAW_HOME || dotenv.POCKETPAW_HOME;
   const configFile = home ? resolve(cwd, home, "config.json") : join(homedir(), ".pocketpaw", "config.json");
   const config = readConfigFile(configFile);
+  const warn = onceEach(opts.warn ?? ((line) => process.stderr.write(`${line}\n`)));
+  warnIfExposed(configFile, config, warn);
 
   const values: Record<string, unknown> = {};
   const sources: Record<string, SettingSource> = {};
@@ -339,6 +343,32 @@ export function maskUrlSecrets(text: string): string {
       return `//${colon >= 0 ? `${userinfo.slice(0, colon)}:***` : "***"}@`;
     })
     .replace(/([?&#;][^=&#\s]*(?:pass|pwd|secret|token|key|auth|sig|cred|session)[^=&#\s]*=)[^&#\s"]*/gi, "$1***");
+}
+
+/** Lines already warned about: a command may load the settings more than once. */
+const warned = new Set<string>();
+
+function onceEach(warn: (line: string) => void): (line: string) => void {
+  return (line) => {
+    if (warned.has(line)) return;
+    warned.add(line);
+    warn(line);
+  };
+}
+
+/** A config.json that holds a secret and that other users may read: say so, and how to fix it. */
+function warnIfExposed(file: string, config: Record<string, unknown>, warn: (line: string) => void): void {
+  const secrets = SETTINGS.filter((spec) => spec.secret && config[spec.configKey] !== undefined && config[spec.configKey] !== "");
+  if (secrets.length === 0 || process.platform === "win32") return;
+  const mode = statSync(file).mode & 0o777;
+  if ((mode & 0o044) === 0) return;
+  const keys = secrets.map((spec) => spec.configKey).join(" and ");
+  warn(`Warning: ${file} holds ${keys} and other users can read it (mode ${mode.toString(8)}); run: chmod 600 ${shellQuoted(file)}`);
+}
+
+/** A path as it can be pasted into a shell. */
+function shellQuoted(path: string): string {
+  return /^[\w@%+=:,./-]+$/.test(path) ? path : `'${path.replaceAll("'", `'\\''`)}'`;
 }
 
 function given<T>(value: T | undefined, found: (value: T) => Found): Found | undefined {

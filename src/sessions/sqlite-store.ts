@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import type { ConversationRecord, ConversationScope, SessionStore } from "./store.js";
@@ -87,9 +87,13 @@ export class SqliteSessionStore implements SessionStore {
     this.timeoutMs = options.timeoutMs ?? 5_000;
     let db: Database.Database | undefined;
     try {
-      mkdirSync(dirname(path), { recursive: true });
+      // Titles are first messages: the folder and the files are for the user's eyes only.
+      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+      const created = !existsSync(path);
       db = new Database(path, { timeout: this.timeoutMs });
       this.db = db;
+      // SQLite gives the -wal and -shm files the database's own mode, so they follow.
+      if (created) privateFile(path);
       // Only reads until the file is known to be ours: switching to WAL rewrites its header.
       this.refuseForeign();
       db.pragma("journal_mode = WAL");
@@ -130,7 +134,10 @@ export class SqliteSessionStore implements SessionStore {
     let backup: string | undefined;
     if (found > 0) {
       backup = `${this.path}.v${found}.bak`;
-      if (!existsSync(backup)) this.db.prepare("VACUUM INTO ?").run(backup);
+      if (!existsSync(backup)) {
+        this.db.prepare("VACUUM INTO ?").run(backup);
+        privateFile(backup);
+      }
     }
     // IMMEDIATE: two processes opening an old store at once migrate it once, one after the other.
     this.db
@@ -258,6 +265,11 @@ export class SqliteSessionStore implements SessionStore {
       { cause: error },
     );
   }
+}
+
+/** Readable and writable by its owner only (chmod 600). */
+function privateFile(path: string): void {
+  if (process.platform !== "win32") chmodSync(path, 0o600);
 }
 
 function fromRow(row: Row): ConversationRecord {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
@@ -25,6 +25,8 @@ interface Sandbox {
   cwd: string;
   configFile: string;
   dotenvFile: string;
+  /** What loadSettings() warned about (in this sandbox). */
+  warnings: string[];
   /** loadSettings() with this sandbox's folders; `env` adds to POCKETPAW_HOME. */
   load(opts?: LoadSettingsOptions): ReturnType<typeof loadSettings>;
 }
@@ -40,12 +42,14 @@ function sandbox(files: { dotenv?: string; config?: unknown; rawConfig?: string 
   if (files.dotenv !== undefined) writeFileSync(dotenvFile, files.dotenv);
   if (files.config !== undefined) writeFileSync(configFile, JSON.stringify(files.config));
   if (files.rawConfig !== undefined) writeFileSync(configFile, files.rawConfig);
+  const warnings: string[] = [];
   return {
     home,
     cwd,
     configFile,
     dotenvFile,
-    load: (opts = {}) => loadSettings({ ...opts, cwd, env: { POCKETPAW_HOME: home, ...opts.env } }),
+    warnings,
+    load: (opts = {}) => loadSettings({ warn: (line) => warnings.push(line), ...opts, cwd, env: { POCKETPAW_HOME: home, ...opts.env } }),
   };
 }
 
@@ -346,6 +350,36 @@ describe("loadSettings: bad values", () => {
     assert.equal(error.setting, "opencodePassword");
     assert.ok(!JSON.stringify(error).includes(secret), "nor kept on the error");
     assert.ok(!String(error.stack).includes(secret));
+  });
+});
+
+describe("loadSettings: warnings", () => {
+  test("a config.json holding a secret that other users can read: the chmod to run, said once", () => {
+    const box = sandbox({ config: { opencode_password: "pw", dashboard_token: "a-token-of-sixteen-chars" } });
+    chmodSync(box.configFile, 0o644);
+    box.load();
+    box.load();
+    const exposed = "holds opencode_password and dashboard_token and other users can read it (mode 644)";
+    assert.deepEqual(box.warnings, [`Warning: ${box.configFile} ${exposed}; run: chmod 600 ${box.configFile}`]);
+
+    const group = sandbox({ config: { dashboard_token: "a-token-of-sixteen-chars" } });
+    chmodSync(group.configFile, 0o640);
+    group.load();
+    assert.match(group.warnings[0] ?? "", /holds dashboard_token and other users can read it \(mode 640\); run: chmod 600 /);
+  });
+
+  test("no warning for a private config.json, or one without secrets", () => {
+    const cases: Array<[unknown, number]> = [
+      [{ opencode_password: "pw" }, 0o600],
+      [{ opencode_base_url: "http://localhost:4096" }, 0o644],
+      [{ opencode_password: "" }, 0o644],
+    ];
+    for (const [config, mode] of cases) {
+      const box = sandbox({ config });
+      chmodSync(box.configFile, mode);
+      box.load();
+      assert.deepEqual(box.warnings, [], JSON.stringify(config));
+    }
   });
 });
 

@@ -3,10 +3,12 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, openSync, writeSync, closeSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, describe, test } from "node:test";
 import Database from "better-sqlite3";
+import { PassThrough } from "node:stream";
+import { TerminalLineReader } from "../../src/cli/line-reader.js";
 import { SCHEMA_VERSION, SqliteSessionStore, StoreError } from "../../src/sessions/sqlite-store.js";
 import type { ConversationRecord } from "../../src/sessions/store.js";
 
@@ -100,6 +102,46 @@ describe("SqliteSessionStore", () => {
     assert.equal(two.delete({ key: "cli:b", serverUrl: SERVER, directory: "" }), false);
     assert.equal(two.backupPath, undefined);
     two.close();
+  });
+
+  test("for the user's eyes only: the folder it creates 700, the database, its -wal and -shm and a backup 600", () => {
+    const previous = process.umask(0o022); // what most systems have: files 644 and folders 755 unless asked
+    try {
+      const home = join(dirname(freshDb()), "new-home");
+      const path = join(home, "pocketpaw.db");
+      const store = new SqliteSessionStore(path);
+      store.put(record("cli:private"));
+      const mode = (file: string) => (statSync(file).mode & 0o777).toString(8);
+      assert.equal(mode(home), "700");
+      for (const file of [path, `${path}-wal`, `${path}-shm`]) assert.equal(mode(file), "600", file);
+      store.close();
+
+      const old = join(home, "old.db");
+      writeVersion1Store(old, [record("cli:old")]);
+      new SqliteSessionStore(old).close();
+      assert.equal(mode(`${old}.v1.bak`), "600");
+    } finally {
+      process.umask(previous);
+    }
+  });
+
+  test("the chat's history, beside it: the folder it creates 700, the file 600", async () => {
+    const previous = process.umask(0o022);
+    try {
+      const home = join(dirname(freshDb()), "new-home");
+      const file = join(home, "chat_history");
+      const keyboard = Object.assign(new PassThrough(), { isTTY: true, setRawMode: () => keyboard });
+      const screen = new PassThrough().resume();
+      const reader = new TerminalLineReader(keyboard as unknown as NodeJS.ReadStream, screen as unknown as NodeJS.WriteStream, file);
+      const line = reader.read("> ");
+      keyboard.write("a private message\r");
+      assert.equal(await line, "a private message");
+      assert.equal(readFileSync(file, "utf8"), "a private message\n");
+      assert.equal((statSync(home).mode & 0o777).toString(8), "700");
+      assert.equal((statSync(file).mode & 0o777).toString(8), "600");
+    } finally {
+      process.umask(previous);
+    }
   });
 
   test("a store from the first release is migrated, its rows kept, and a copy of it left beside it", () => {
