@@ -37,6 +37,7 @@ export function dashboardApp(options: DashboardAppOptions): Hono {
   app.onError((error, c) => {
     const http = toHttpError(error);
     if (http.status >= 500 && http.code === "internal") console.error(error);
+    if (http.retryAfter !== undefined) c.header("Retry-After", String(http.retryAfter));
     // The rest of a refused body is never read: the connection cannot carry another request.
     if (http.status === 413) c.header("Connection", "close");
     if (!c.req.path.startsWith("/api/") && c.req.header("accept")?.includes("text/html")) return c.text(http.message, http.status);

@@ -1,23 +1,32 @@
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { ApiError, OpenCodeError } from "../opencode/errors.js";
+import { StoreError } from "../sessions/sqlite-store.js";
 
 /**
  * Every failure of the HTTP API is `{error: {code, message}}` with a status that fits, so a
  * channel branches on `code` and shows `message` (a sentence a person can act on) as is.
  */
-export type WebErrorCode =
-  | "bad_request"
-  | "unsupported_media_type"
-  | "payload_too_large"
-  | "unauthorized"
-  | "forbidden"
-  | "not_found"
-  | "busy"
-  | "too_many_runs"
-  | "no_run"
-  | "upstream"
-  | "upstream_timeout"
-  | "internal";
+export const WEB_ERROR_CODES = [
+  "bad_request",
+  "unsupported_media_type",
+  "payload_too_large",
+  "unauthorized",
+  "forbidden",
+  "not_found",
+  "busy",
+  "too_many_runs",
+  "no_run",
+  "upstream",
+  "upstream_timeout",
+  // The conversation store: one per StoreProblem (`store_${problem}`).
+  "store_locked",
+  "store_damaged",
+  "store_foreign",
+  "store_newer",
+  "store_unavailable",
+  "internal",
+] as const;
+export type WebErrorCode = (typeof WEB_ERROR_CODES)[number];
 
 export interface WebErrorBody {
   error: { code: WebErrorCode; message: string };
@@ -28,6 +37,8 @@ export class HttpError extends Error {
     readonly status: ContentfulStatusCode,
     readonly code: WebErrorCode,
     message: string,
+    /** Seconds after which trying again may work (the Retry-After header). */
+    readonly retryAfter?: number,
   ) {
     super(message);
   }
@@ -51,6 +62,12 @@ export function toHttpError(error: unknown): HttpError {
   }
   if (error instanceof OpenCodeError) {
     return new HttpError(error.code === "timeout" ? 504 : 502, error.code === "timeout" ? "upstream_timeout" : "upstream", error.message);
+  }
+  // The conversation store's own words say what happened (locked, damaged, …) and what to do.
+  if (error instanceof StoreError) {
+    return error.problem === "locked"
+      ? new HttpError(503, "store_locked", error.message, 5)
+      : new HttpError(500, `store_${error.problem}`, error.message);
   }
   return new HttpError(500, "internal", "pocketpaw failed unexpectedly; see its console output for details.");
 }

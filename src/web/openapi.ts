@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { WEB_ERROR_CODES } from "./http-error.js";
 import { ConversationKey, MessageBody, PermissionId, PermissionReplyBody, RenameBody } from "./schemas.js";
 
 /**
@@ -21,10 +22,7 @@ const schemas = {
         type: "object",
         required: ["code", "message"],
         properties: {
-          code: {
-            type: "string",
-            enum: ["bad_request", "unsupported_media_type", "payload_too_large", "unauthorized", "forbidden", "not_found", "busy", "too_many_runs", "no_run", "upstream", "upstream_timeout", "internal"],
-          },
+          code: { type: "string", enum: [...WEB_ERROR_CODES] },
           message: { type: "string", description: "A sentence for people." },
         },
       },

@@ -210,15 +210,37 @@ describe("SqliteSessionStore", () => {
     assert.ok(error.message.includes(path));
   });
 
-  test("another program's SQLite database: refused and untouched", () => {
+  test("another program's SQLite database: refused as not a pocketpaw store, and untouched, whatever its schema", () => {
+    const schemas = [
+      "CREATE TABLE photos (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO photos (name) VALUES ('cat.jpg');",
+      // Its own "conversations" table, and user_version set as if it were one of our schemas.
+      "CREATE TABLE conversations (id INTEGER PRIMARY KEY, body TEXT);",
+      "CREATE TABLE photos (id INTEGER PRIMARY KEY); PRAGMA user_version = 1;",
+      "CREATE TABLE conversations (id INTEGER PRIMARY KEY, body TEXT); PRAGMA user_version = 2;",
+      "CREATE TABLE photos (id INTEGER PRIMARY KEY); PRAGMA user_version = 42;",
+    ];
+    for (const schema of schemas) {
+      const path = freshDb();
+      const db = new Database(path);
+      db.exec(schema);
+      db.close();
+      const before = sha(path);
+      const error = storeError(() => new SqliteSessionStore(path).list());
+      assert.equal(error.problem, "foreign", schema);
+      assert.match(error.message, /another program's SQLite database, not a pocketpaw store; pocketpaw left it untouched\. Move it/);
+      assert.equal(sha(path), before);
+      assert.ok(!existsSync(`${path}.v1.bak`), "no backup made of it either");
+    }
+  });
+
+  test("a store replaced by another program's database while open: reported as such", () => {
     const path = freshDb();
-    const db = new Database(path);
-    db.exec("CREATE TABLE photos (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO photos (name) VALUES ('cat.jpg');");
-    db.close();
-    const before = sha(path);
-    const error = storeError(() => new SqliteSessionStore(path));
-    assert.match(error.message, /another program's SQLite database, not a pocketpaw store/);
-    assert.equal(sha(path), before);
+    const store = new SqliteSessionStore(path);
+    const other = new Database(path);
+    other.exec("DROP TABLE conversations; CREATE TABLE conversations (id INTEGER PRIMARY KEY);");
+    other.close();
+    assert.equal(storeError(() => store.list()).problem, "foreign");
+    store.close();
   });
 
   test("locked by another writer: reads still work, a write fails after the wait, saying so; nothing is lost", () => {

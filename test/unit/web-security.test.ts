@@ -1,0 +1,62 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { type AgentEvent, emptyUsage } from "../../src/agent/events.js";
+import { BACKENDS } from "../../src/agent/registry-info.js";
+import { StoreError, type StoreProblem } from "../../src/sessions/sqlite-store.js";
+import { MemorySessionStore } from "../../src/sessions/store.js";
+import type { DashboardBackend } from "../../src/web/api.js";
+import { dashboardApp } from "../../src/web/app.js";
+import { ConversationRuns } from "../../src/web/runs.js";
+
+/**
+ * The dashboard's HTTP surface without any server: the Hono app with a stand-in backend (a run
+ * that goes on until stopped) and a memory store, requests through app.request().
+ */
+function stack(options: { token?: string; maxActive?: number; store?: MemorySessionStore } = {}) {
+  const backend = {
+    info: () => BACKENDS.opencode,
+    scope: (key: string) => ({ key, serverUrl: "http://oc.test", directory: "" }),
+    client: { displayUrl: "http://oc.test", directory: "" },
+    async *run(_text: string, run: { signal?: AbortSignal } = {}): AsyncIterable<AgentEvent> {
+      yield { type: "status", content: "", metadata: { state: "busy" } };
+      if (!run.signal?.aborted) await new Promise((resolve) => run.signal?.addEventListener("abort", resolve));
+      yield { type: "done", content: "", metadata: { reason: "stopped", stopped: true, usage: emptyUsage(), turns: 0 } };
+    },
+  } as unknown as DashboardBackend;
+  const runs = new ConversationRuns(backend, { maxActive: options.maxActive ?? 5 });
+  const store = options.store ?? new MemorySessionStore();
+  const app = dashboardApp({ backend, store, runs, version: "test", model: "", token: options.token ?? "", loopback: true });
+  const request = (path: string, init: RequestInit & { headers?: Record<string, string> } = {}, port = 8888) =>
+    app.request(path, { ...init, headers: { host: `127.0.0.1:${port}`, ...init.headers } });
+  return { app, runs, request };
+}
+
+async function errorOf(response: Response): Promise<{ status: number; code: string; message: string }> {
+  const body = (await response.json()) as { error: { code: string; message: string } };
+  return { status: response.status, ...body.error };
+}
+
+describe("conversation store failures while serving", () => {
+  /** A store that fails as SqliteSessionStore does. */
+  function failing(problem: StoreProblem, text: string): MemorySessionStore {
+    const store = new MemorySessionStore();
+    store.list = () => {
+      throw new StoreError(text, problem);
+    };
+    return store;
+  }
+
+  test("say what happened, with a code per problem: locked (503, Retry-After), damaged, not a pocketpaw store", async () => {
+    const cases: Array<[StoreProblem, string, number, string]> = [
+      ["locked", "The conversation store is locked by another process (waited 5 s to read it).", 503, "store_locked"],
+      ["damaged", "The conversation store is damaged or is not a pocketpaw store (file is not a database).", 500, "store_damaged"],
+      ["foreign", "pocketpaw.db is another program's SQLite database, not a pocketpaw store; pocketpaw left it untouched.", 500, "store_foreign"],
+      ["unavailable", "Cannot write to the conversation store: attempt to write a readonly database.", 500, "store_unavailable"],
+    ];
+    for (const [problem, text, status, code] of cases) {
+      const response = await stack({ store: failing(problem, text) }).request("/api/conversations");
+      assert.deepEqual(await errorOf(response), { status, code, message: text });
+      assert.equal(response.headers.get("retry-after"), problem === "locked" ? "5" : null);
+    }
+  });
+});
