@@ -12,6 +12,8 @@ import { ConversationRuns } from "../../src/web/runs.js";
  * The dashboard's HTTP surface without any server: the Hono app with a stand-in backend (a run
  * that goes on until stopped) and a memory store, requests through app.request().
  */
+const TOKEN = "t0ken-for-the-unit-tests-1234";
+
 function stack(options: { token?: string; maxActive?: number; store?: MemorySessionStore } = {}) {
   const backend = {
     info: () => BACKENDS.opencode,
@@ -35,6 +37,38 @@ async function errorOf(response: Response): Promise<{ status: number; code: stri
   const body = (await response.json()) as { error: { code: string; message: string } };
   return { status: response.status, ...body.error };
 }
+
+describe("the dashboard's cookie", () => {
+  test("holds a value derived from the token, never the token; HttpOnly, SameSite=Strict, Path=/, named after the port", async () => {
+    const { request } = stack({ token: TOKEN });
+    const open = await request(`/?token=${TOKEN}`);
+    assert.equal(open.status, 303);
+    assert.equal(open.headers.get("location"), "/");
+    const setCookie = open.headers.get("set-cookie") ?? "";
+    assert.ok(!setCookie.includes(TOKEN), setCookie);
+    assert.match(setCookie, /^pocketpaw_session_8888=[A-Za-z0-9_-]{43}; /);
+    assert.match(setCookie, /; HttpOnly/);
+    assert.match(setCookie, /; SameSite=Strict/);
+    assert.match(setCookie, /; Path=\//);
+    assert.doesNotMatch(setCookie, /; Secure/, "plain http");
+    const cookie = setCookie.split(";")[0] as string;
+    assert.equal((await request("/", { headers: { cookie } })).status, 200);
+    assert.equal((await request("/api/backends", { headers: { cookie } })).status, 200);
+
+    // The token itself in a cookie, under either name, is no way in; nor is another port's cookie.
+    for (const raw of [`pocketpaw_token=${TOKEN}`, `pocketpaw_session_8888=${TOKEN}`]) {
+      assert.equal((await request("/api/backends", { headers: { cookie: raw } })).status, 401, raw);
+    }
+    assert.equal((await request("/", { headers: { cookie } }, 9999)).status, 401, "another pocketpaw's cookie name");
+    const other = await stack({ token: "another-token-0123456789" }).request("/api/backends", { headers: { cookie } });
+    assert.equal(other.status, 401, "another token's cookie value");
+  });
+
+  test("over https (behind a TLS proxy): Secure too", async () => {
+    const open = await stack({ token: TOKEN }).request(`/?token=${TOKEN}`, { headers: { "x-forwarded-proto": "https" } });
+    assert.match(open.headers.get("set-cookie") ?? "", /; Secure/);
+  });
+});
 
 describe("conversation store failures while serving", () => {
   /** A store that fails as SqliteSessionStore does. */
