@@ -102,7 +102,8 @@ export function accessGuard(options: AccessOptions): MiddlewareHandler {
         setCookie(c, cookie, sessionValue, { httpOnly: true, sameSite: "Strict", path: "/", secure });
         const url = new URL(c.req.url);
         url.searchParams.delete("token");
-        return c.redirect(`${url.pathname}${url.search}`, 303);
+        // Only to a path of this server: "//evil.example/" would be another site's address.
+        return c.redirect(`${url.pathname.replace(/^[/\\]+/, "/")}${url.search}`, 303);
       }
       const bearer = /^Bearer\s+(.+)$/i.exec(c.req.header("authorization") ?? "")?.[1]?.trim();
       const session = getCookie(c, cookie);

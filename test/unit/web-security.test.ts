@@ -70,6 +70,24 @@ describe("the dashboard's cookie", () => {
   });
 });
 
+describe("redirects", () => {
+  test("/?token= sends the browser only to a path of this server, never to //another.host", async () => {
+    const { request } = stack({ token: TOKEN });
+    const cases: Array<[string, string]> = [
+      [`//evil.example/?token=${TOKEN}`, "/evil.example/"],
+      [`/\\evil.example/?token=${TOKEN}`, "/evil.example/"],
+      [`///evil.example/x?token=${TOKEN}&a=1`, "/evil.example/x?a=1"],
+      [`/?token=${TOKEN}#web:1`, "/"],
+      [`/index.html?token=${TOKEN}`, "/index.html"],
+    ];
+    for (const [path, location] of cases) {
+      const response = await request(path);
+      assert.equal(response.status, 303, path);
+      assert.equal(response.headers.get("location"), location, path);
+    }
+  });
+});
+
 describe("conversation store failures while serving", () => {
   /** A store that fails as SqliteSessionStore does. */
   function failing(problem: StoreProblem, text: string): MemorySessionStore {
@@ -84,7 +102,7 @@ describe("conversation store failures while serving", () => {
     const cases: Array<[StoreProblem, string, number, string]> = [
       ["locked", "The conversation store is locked by another process (waited 5 s to read it).", 503, "store_locked"],
       ["damaged", "The conversation store is damaged or is not a pocketpaw store (file is not a database).", 500, "store_damaged"],
-      ["foreign", "pocketpaw.db is another program's SQLite database, not a pocketpaw store; pocketpaw left it untouched.", 500, "store_foreign"],
+      ["foreign", "pocketpaw.db is another program's SQLite database, not a pocketpaw store; it was left untouched.", 500, "store_foreign"],
       ["unavailable", "Cannot write to the conversation store: attempt to write a readonly database.", 500, "store_unavailable"],
     ];
     for (const [problem, text, status, code] of cases) {
