@@ -13,6 +13,7 @@ export const WEB_ERROR_CODES = [
   "unauthorized",
   "forbidden",
   "not_found",
+  "method_not_allowed",
   "busy",
   "too_many_runs",
   "no_run",

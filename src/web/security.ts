@@ -179,5 +179,15 @@ export function pageHeaders(): MiddlewareHandler {
     referrerPolicy: "no-referrer",
     xFrameOptions: "DENY",
     crossOriginResourcePolicy: "same-origin",
+    // HSTS is only for responses that came over https: see strictTransport().
+    strictTransportSecurity: false,
   });
+}
+
+/** Strict-Transport-Security, only when the request came over https (through a TLS proxy that says so). */
+export function strictTransport(): MiddlewareHandler {
+  return async (c, next) => {
+    await next();
+    if (overHttps(c)) c.header("Strict-Transport-Security", "max-age=15552000; includeSubDomains");
+  };
 }

@@ -33,6 +33,8 @@ function stack(options: { token?: string; maxActive?: number; store?: MemorySess
   return { app, runs, request };
 }
 
+const message = (text: string) => ({ method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ text }) });
+
 async function errorOf(response: Response): Promise<{ status: number; code: string; message: string }> {
   const body = (await response.json()) as { error: { code: string; message: string } };
   return { status: response.status, ...body.error };
@@ -85,6 +87,54 @@ describe("redirects", () => {
       assert.equal(response.status, 303, path);
       assert.equal(response.headers.get("location"), location, path);
     }
+  });
+});
+
+describe("API statuses and headers", () => {
+  test("a known route with a wrong method: 405 with Allow; an unknown route: 404", async () => {
+    const { request } = stack();
+    const cases: Array<[string, string, string]> = [
+      ["DELETE", "/api/health", "GET, HEAD"],
+      ["POST", "/api/conversations", "GET, HEAD"],
+      ["PUT", "/api/conversations/web:1", "GET, PATCH, DELETE, HEAD"],
+      ["GET", "/api/conversations/web:1/messages", "POST"],
+      ["GET", "/api/permissions/per_1", "POST"],
+    ];
+    for (const [method, path, allow] of cases) {
+      const response = await request(path, { method });
+      assert.equal(response.status, 405, `${method} ${path}`);
+      assert.equal(response.headers.get("allow"), allow, `${method} ${path}`);
+      assert.equal((await errorOf(response)).code, "method_not_allowed");
+    }
+    const unknown = await request("/api/nothing", { method: "DELETE" });
+    assert.equal(unknown.status, 404);
+    assert.equal(unknown.headers.get("allow"), null);
+  });
+
+  test("409 busy and 429 too many runs say when to try again (Retry-After)", async () => {
+    const { request, runs } = stack({ maxActive: 1 });
+    try {
+      const first = await request("/api/conversations/web:a/messages", message("hi"));
+      assert.equal(first.status, 200);
+      const busy = await request("/api/conversations/web:a/messages", message("again"));
+      assert.equal((await errorOf(busy)).code, "busy");
+      assert.equal(busy.headers.get("retry-after"), "1");
+      const full = await request("/api/conversations/web:b/messages", message("hi"));
+      assert.equal((await errorOf(full)).code, "too_many_runs");
+      assert.equal(full.headers.get("retry-after"), "5");
+      await first.body?.cancel();
+    } finally {
+      await runs.close();
+    }
+  });
+
+  test("HSTS only for a request that came over https (X-Forwarded-Proto from a TLS proxy), never over plain http", async () => {
+    const { request } = stack();
+    for (const path of ["/", "/api/backends", "/api/nothing"]) {
+      assert.equal((await request(path)).headers.get("strict-transport-security"), null, path);
+    }
+    const https = await request("/", { headers: { "x-forwarded-proto": "https" } });
+    assert.match(https.headers.get("strict-transport-security") ?? "", /^max-age=\d+/);
   });
 });
 
