@@ -11,6 +11,7 @@ import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseEnv } from "node:util";
 import { z } from "zod";
+import { configKeyWarnings, dotenvWarnings } from "./typos.js";
 
 export type SettingSource = "flag" | "env" | ".env" | "config file" | "default";
 
@@ -278,14 +279,14 @@ export function loadSettings(opts: LoadSettingsOptions = {}): LoadedSettings {
   const env = opts.env ?? process.env;
   const cwd = opts.cwd ?? process.cwd();
 
+  const warn = onceEach(opts.warn ?? ((line) => process.stderr.write(`${line}\n`)));
   const dotenvFile = join(cwd, ".env");
-  const dotenv = readDotenv(dotenvFile);
+  const dotenv = readDotenv(dotenvFile, warn);
   // POCKETPAW_HOME may come from .env too: it is a POCKETPAW_ setting like the others. Unlike
   // the settings, an empty one counts as unset: an empty folder name means nothing useful.
   const home = env.POCKETPAW_HOME || dotenv.POCKETPAW_HOME;
   const configFile = home ? resolve(cwd, home, "config.json") : join(homedir(), ".pocketpaw", "config.json");
-  const config = readConfigFile(configFile);
-  const warn = onceEach(opts.warn ?? ((line) => process.stderr.write(`${line}\n`)));
+  const config = readConfigFile(configFile, warn);
   warnIfExposed(configFile, config, warn);
 
   const values: Record<string, unknown> = {};
@@ -390,12 +391,15 @@ function readOptionalFile(file: string, source: SettingSource): string | undefin
   }
 }
 
-function readDotenv(file: string): NodeJS.Dict<string> {
+function readDotenv(file: string, warn: (line: string) => void): NodeJS.Dict<string> {
   const content = readOptionalFile(file, ".env");
-  return content === undefined ? {} : parseEnv(content);
+  if (content === undefined) return {};
+  const checked = dotenvWarnings(file, content, ["POCKETPAW_HOME", ...SETTINGS.map((spec) => spec.env)]);
+  checked.warnings.forEach(warn);
+  return parseEnv(checked.text);
 }
 
-function readConfigFile(file: string): Record<string, unknown> {
+function readConfigFile(file: string, warn: (line: string) => void): Record<string, unknown> {
   const content = readOptionalFile(file, "config file");
   if (content === undefined) return {};
   // Editors on Windows may start the file with a BOM, which JSON.parse refuses.
@@ -413,7 +417,9 @@ function readConfigFile(file: string): Record<string, unknown> {
       "config file",
     );
   }
-  return parsed as Record<string, unknown>;
+  const config = parsed as Record<string, unknown>;
+  configKeyWarnings(file, json, config, SETTINGS.map((spec) => spec.configKey)).forEach(warn);
+  return config;
 }
 
 /**

@@ -12,6 +12,7 @@ import {
   type SettingName,
   type Settings,
 } from "../../src/config/settings.js";
+import { editDistance, nearest } from "../../src/config/typos.js";
 
 // Every test gets its own PocketPaw folder and working directory, and passes both in:
 // the real ~/.pocketpaw, .env and environment are never read.
@@ -380,6 +381,75 @@ describe("loadSettings: warnings", () => {
       box.load();
       assert.deepEqual(box.warnings, [], JSON.stringify(config));
     }
+  });
+});
+
+describe("loadSettings: typos are warned about, naming the file, the line and the nearest setting", () => {
+  test("config.json: a misspelt key; keys of PocketPaw's other parts are left alone", () => {
+    const rawConfig = '{\n  "opencode_base_url": "http://localhost:4096",\n  "opencode_pasword": "s3cret-value",\n' +
+      '  "dashbord_port": 9000,\n  "telegram_bot_token": "x",\n  "future_setting": 1\n}\n';
+    const box = sandbox({ rawConfig });
+    chmodSync(box.configFile, 0o600);
+    const loaded = box.load();
+    assert.equal(loaded.values.opencodePassword, "", "the misspelt one is not read");
+    const ignored = "is not a pocketpaw setting, so it is ignored; did you mean";
+    assert.deepEqual(box.warnings, [
+      `Warning: ${box.configFile} line 3: "opencode_pasword" ${ignored} "opencode_password"?`,
+      `Warning: ${box.configFile} line 4: "dashbord_port" ${ignored} "dashboard_port"?`,
+    ]);
+  });
+
+  test(".env: a misspelt POCKETPAW_ name; other names are left alone; values are never shown", () => {
+    const box = sandbox({ dotenv: "OTHER=1\nPOCKETPAW_TELEGRAM_TOKEN=x\nPOCKETPAW_OPENCODE_PASWORD=s3cret-value\n" });
+    box.load();
+    const ignored = "is not a pocketpaw setting, so it is ignored; did you mean";
+    assert.deepEqual(box.warnings, [
+      `Warning: ${box.dotenvFile} line 3: POCKETPAW_OPENCODE_PASWORD ${ignored} POCKETPAW_OPENCODE_PASSWORD?`,
+    ]);
+  });
+
+  test(".env: a line without = is skipped, and no longer takes the next setting with it", () => {
+    const box = sandbox({ dotenv: "POCKETPAW_OPENCODE_PASSWORD s3cret-value\nPOCKETPAW_OPENCODE_MAX_TURNS=3\n" });
+    assert.equal(box.load().values.opencodeMaxTurns, 3);
+    assert.deepEqual(box.warnings, [
+      `Warning: ${box.dotenvFile} line 1: POCKETPAW_OPENCODE_PASSWORD has no "=", so it is not a setting and is ignored; write NAME=value.`,
+    ]);
+  });
+
+  test(".env: a quote not closed on its line swallows the next settings; one never closed stays in the value", () => {
+    const box = sandbox({
+      dotenv: 'POCKETPAW_OPENCODE_DIRECTORY="/srv/my project\nPOCKETPAW_OPENCODE_MAX_TURNS=3\nPOCKETPAW_OPENCODE_USERNAME="me"\n',
+    });
+    const loaded = box.load();
+    assert.equal(loaded.values.opencodeMaxTurns, 0, "swallowed: what the warning explains");
+    assert.deepEqual(box.warnings, [
+      `Warning: ${box.dotenvFile} line 1: the value of POCKETPAW_OPENCODE_DIRECTORY opens a " that is not closed on that line, ` +
+        "so it runs on to line 3, swallowing POCKETPAW_OPENCODE_MAX_TURNS, POCKETPAW_OPENCODE_USERNAME; close it on line 1.",
+    ]);
+
+    const never = sandbox({ dotenv: "POCKETPAW_OPENCODE_USERNAME='me\nPOCKETPAW_OPENCODE_MAX_TURNS=3\n" });
+    assert.equal(never.load().values.opencodeMaxTurns, 3);
+    assert.deepEqual(never.warnings, [
+      `Warning: ${never.dotenvFile} line 1: the value of POCKETPAW_OPENCODE_USERNAME opens a ' that is never closed, ` +
+        "so the ' is part of the value; close it on line 1.",
+    ]);
+  });
+
+  test("a well-formed .env and config.json: no warning", () => {
+    const box = sandbox({
+      dotenv: "# comment\n\nexport POCKETPAW_OPENCODE_MODEL=\"a/b\" # why\nPOCKETPAW_DISCORD_BOT_TOKEN=1\n" +
+        "POCKETPAW_OPENCODE_DIRECTORY='/srv/x'\n",
+      config: { opencode_max_turns: 2, dashboard_port: 9000 },
+    });
+    box.load();
+    assert.deepEqual(box.warnings, []);
+  });
+
+  test("edit distance and the nearest name", () => {
+    assert.equal(editDistance("opencode_pasword", "opencode_password"), 1);
+    assert.equal(editDistance("", "abc"), 3);
+    assert.equal(editDistance("kitten", "sitting"), 3);
+    assert.equal(nearest("DASHBORD_TOKEN", ["dashboard_token", "dashboard_port"]), "dashboard_token");
   });
 });
 
