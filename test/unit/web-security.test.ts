@@ -138,6 +138,18 @@ describe("API statuses and headers", () => {
   });
 });
 
+describe("the page's files", () => {
+  test("path traversal reaches no file: only the page's own files are served", async () => {
+    const { request } = stack();
+    assert.equal((await request("/app.js")).status, 200);
+    for (const path of ["/../../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd", "/vendor/..%2f..%2fpackage.json", "/..%5c..%5cpackage.json"]) {
+      const response = await request(path);
+      assert.equal(response.status, 404, path);
+      assert.doesNotMatch(await response.text(), /root:|"name": "pocketpaw"/, path);
+    }
+  });
+});
+
 describe("conversation store failures while serving", () => {
   /** A store that fails as SqliteSessionStore does. */
   function failing(problem: StoreProblem, text: string): MemorySessionStore {
