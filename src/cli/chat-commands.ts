@@ -4,6 +4,7 @@ import { parseModel } from "../config/settings.js";
 import { conversationLines, nextConversationKey } from "./conversations.js";
 import { ago, columns } from "./format.js";
 import type { TerminalRenderer } from "./render.js";
+import { safeText } from "./safe-text.js";
 
 /** What the chat is on: the conversation and the model its next turns use ("" = the server's choice). */
 export interface ChatState {
@@ -59,7 +60,7 @@ const COMMANDS: Command[] = [
       ctx.state.key = key;
       const record = ctx.backend.get(key);
       const c = ctx.renderer.colors;
-      if (record) say(ctx, `Switched to ${c.cyan(key)}: "${record.title}" (last used ${ago(record.lastUsedAt)}).`);
+      if (record) say(ctx, `Switched to ${c.cyan(key)}: "${safeText(record.title)}" (last used ${ago(record.lastUsedAt)}).`);
       else say(ctx, `${c.cyan(key)} is a new conversation: it starts with your next message.`);
     },
   },
@@ -77,10 +78,10 @@ const COMMANDS: Command[] = [
       if (!parseModel(arg)) return say(ctx, `"${arg}" is not a model: expected provider/model, e.g. anthropic/claude-sonnet-4.`);
       try {
         const problem = await ctx.backend.checkModel(arg);
-        if (problem) return say(ctx, problem);
+        if (problem) return say(ctx, safeText(problem));
       } catch (error) {
         if (!(error instanceof BackendError)) throw error;
-        say(ctx, c.dim(`(Could not check the model on the server: ${error.message})`));
+        say(ctx, c.dim(`(Could not check the model on the server: ${safeText(error.message)})`));
       }
       ctx.state.model = arg;
       ctx.backend.setModel(ctx.state.key, arg);
@@ -100,7 +101,7 @@ const COMMANDS: Command[] = [
         say(ctx, `Stopped the run of ${ctx.state.key} on the server (session ${record.sessionId}).`);
       } catch (error) {
         if (!(error instanceof BackendError)) throw error;
-        say(ctx, `Could not stop it: ${error.message}`);
+        say(ctx, `Could not stop it: ${safeText(error.message)}`);
       }
     },
   },

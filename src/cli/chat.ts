@@ -12,6 +12,7 @@ import { colorWanted } from "./colors.js";
 import { createRenderer } from "./render.js";
 import { spawnIfWanted } from "./spawn.js";
 import type { PermissionAnswer } from "../agent/run-driver.js";
+import { safeText } from "./safe-text.js";
 import { exitCodeOf, runTurn } from "./turn.js";
 
 export interface ChatFlags extends CommonFlags {
@@ -62,13 +63,13 @@ async function talk(flags: ChatFlags, settings: LoadedSettings, interactive: boo
       version = (await backend.health()).version;
     } catch (error) {
       if (!(error instanceof BackendError)) throw error;
-      process.stderr.write(`pocketpaw: ${error.message}\n`);
+      process.stderr.write(`pocketpaw: ${safeText(error.message)}\n`);
       return exitCodeFor(error.code);
     }
     if (interactive) {
       const record = backend.get(ctx.state.key);
-      const where = record ? `continuing "${record.title}" (last used ${ago(record.lastUsedAt)})` : "a new conversation";
-      ctx.say(`${c.bold("pocketpaw chat")} ${c.dim(`· OpenCode ${version} at ${backend.place.serverUrl}`)}`);
+      const where = record ? `continuing "${safeText(record.title)}" (last used ${ago(record.lastUsedAt)})` : "a new conversation";
+      ctx.say(`${c.bold("pocketpaw chat")} ${c.dim(`· OpenCode ${safeText(version)} at ${backend.place.serverUrl}`)}`);
       ctx.say(`${c.cyan(ctx.state.key)}: ${where}${ctx.state.model ? ` · model ${ctx.state.model}` : ""}`);
       ctx.say(c.dim("/help lists the commands · Ctrl-C stops a turn · Ctrl-D leaves"));
     }

@@ -1,6 +1,7 @@
 import type { ConversationRecord } from "../sessions/store.js";
 import { ago, columns } from "./format.js";
 import type { Colors } from "./colors.js";
+import { safeText } from "./safe-text.js";
 
 /**
  * Remembered conversations as a listing, newest first: key, title, last use, model; the current
@@ -13,6 +14,7 @@ export function conversationLines(
 ): string[] {
   const now = options.now ?? Date.now();
   const header = ["", "KEY", "TITLE", "LAST USED", "MODEL", ...(options.withServer ? ["SERVER", "DIRECTORY"] : [])];
+  // Titles are first messages, or whatever a client of the HTTP API renamed them to.
   const rows = records.map((r) => [
     r.key === options.current ? "*" : "",
     r.key,
@@ -20,7 +22,7 @@ export function conversationLines(
     ago(r.lastUsedAt, now),
     r.model || "default",
     ...(options.withServer ? [r.serverUrl, r.directory || "(server's own)"] : []),
-  ]);
+  ].map(safeText));
   return columns([header, ...rows], (text, row, column) => {
     if (row === 0) return c.dim(text);
     if (column === 1) return c.cyan(text);

@@ -8,6 +8,7 @@ import { isThisMachine } from "../util/loopback.js";
 import { colorsFor } from "./colors.js";
 import { type CommonFlags, settingFlags } from "./context.js";
 import { EXIT, exitCodeFor } from "./exit-codes.js";
+import { safeText } from "./safe-text.js";
 
 /** What the server's checks are called, in order (skipped together when the settings are wrong). */
 const SERVER_CHECKS = ["server answers", "OpenCode", "credentials", "model", "directory", "event stream"] as const;
@@ -26,9 +27,12 @@ export async function doctor(flags: CommonFlags & { json?: boolean }): Promise<n
     const mark: Record<Check["status"], string> = { ok: c.green("✓"), warn: c.yellow("!"), fail: c.red("✗"), skip: c.dim("-") };
     const width = Math.max(...checks.map((k) => k.name.length));
     for (const k of checks) {
-      const detail = k.status === "skip" ? c.dim(k.detail) : k.detail;
+      // Details quote the server (versions, model names, its error messages).
+      const detail = k.status === "skip" ? c.dim(k.detail) : safeText(k.detail);
       process.stdout.write(`${mark[k.status]} ${c.bold(k.name.padEnd(width))}  ${detail}\n`);
-      if (k.fix && (k.status === "fail" || k.status === "warn")) process.stdout.write(`  ${" ".repeat(width)}  ${c.cyan("→")} ${k.fix}\n`);
+      if (k.fix && (k.status === "fail" || k.status === "warn")) {
+        process.stdout.write(`  ${" ".repeat(width)}  ${c.cyan("→")} ${safeText(k.fix)}\n`);
+      }
     }
     const warnings = checks.filter((k) => k.status === "warn").length;
     process.stdout.write(

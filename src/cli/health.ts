@@ -2,6 +2,7 @@ import { BackendError } from "../agent/errors.js";
 import { MemorySessionStore } from "../sessions/store.js";
 import { type CommonFlags, backendFrom, settingsFrom } from "./context.js";
 import { EXIT } from "./exit-codes.js";
+import { safeText } from "./safe-text.js";
 
 /** `pocketpaw health`: is the configured server there, and which version is it. */
 export async function health(flags: CommonFlags & { json?: boolean }): Promise<number> {
@@ -15,7 +16,7 @@ export async function health(flags: CommonFlags & { json?: boolean }): Promise<n
       process.stdout.write(`${JSON.stringify(answer)}\n`);
     } else {
       const how = protocol === "events" ? "event stream" : "NDJSON (seed protocol)";
-      process.stdout.write(`${url}\nhealthy · OpenCode ${version} · ${how}\n${support.summary}\n`);
+      process.stdout.write(`${url}\nhealthy · OpenCode ${safeText(version)} · ${how}\n${safeText(support.summary)}\n`);
     }
     return EXIT.ok;
   } catch (error) {
@@ -23,7 +24,7 @@ export async function health(flags: CommonFlags & { json?: boolean }): Promise<n
     // A release too old to drive still answered: say which one it is.
     const old = error.version ? { version: error.version, supported: false } : {};
     if (flags.json) process.stdout.write(`${JSON.stringify({ url, healthy: false, ...old, code: error.code, error: error.message })}\n`);
-    else process.stderr.write(`${url}\nunhealthy: ${error.message}\n`);
+    else process.stderr.write(`${url}\nunhealthy: ${safeText(error.message)}\n`);
     return EXIT.server;
   } finally {
     await backend.close();

@@ -100,7 +100,7 @@ function loadHistory(file: string): string[] {
 
 function saveHistory(file: string, history: string[]): void {
   try {
-    mkdirSync(dirname(file), { recursive: true });
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
     // Only the person's own eyes: messages can hold anything.
     writeFileSync(file, `${[...history].reverse().join("\n")}\n`, { mode: 0o600 });
   } catch {

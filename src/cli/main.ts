@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
 import { PERMISSION_REPLIES } from "../agent/events.js";
 import { EXIT } from "./exit-codes.js";
+import { safeText } from "./safe-text.js";
 
 // Each command's module is imported only when that command runs: `pocketpaw --version` must
 // not pay for the backend, SQLite and the HTTP stack.
@@ -176,7 +177,8 @@ try {
   if (error instanceof CommanderError) {
     process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.usage;
   } else if (error instanceof Error && "exitCode" in error && typeof error.exitCode === "number") {
-    process.stderr.write(`pocketpaw: ${error.message}\n`);
+    // The message may quote the server, a file or a spawned program.
+    process.stderr.write(`pocketpaw: ${safeText(error.message)}\n`);
     process.exitCode = error.exitCode;
   } else {
     throw error;

@@ -1,6 +1,7 @@
 import { type Colors, colorsFor } from "./colors.js";
 import type { Ora } from "ora";
 import type { AgentEvent, PermissionReply, ToolResultEvent, ToolUseEvent } from "../agent/events.js";
+import { safeText } from "./safe-text.js";
 
 export interface Output {
   write(text: string): unknown;
@@ -31,7 +32,7 @@ interface RunningTool {
 
 /** The renderer, with `ora` loaded only when there is a terminal to spin on. */
 export async function createRenderer(out: Output, err: Output, options: RendererOptions): Promise<TerminalRenderer> {
-  const ora = options.spinnerStream ? (await import("ora")).default : undefined;
+  const ora = canSpin(options.spinnerStream) ? (await import("ora")).default : undefined;
   return new TerminalRenderer(out, err, options, ora);
 }
 
@@ -62,13 +63,15 @@ export class TerminalRenderer {
     ora?: typeof import("ora").default,
   ) {
     this.colors = colorsFor(options.color);
-    if (options.spinnerStream && ora) {
+    if (canSpin(options.spinnerStream) && ora) {
       // stdin is ours (the chat reads Ctrl-C and permission answers from it): ora must not take it.
       this.spinner = ora({ stream: options.spinnerStream, discardStdin: false, color: options.color ? "cyan" : false, isEnabled: true });
     }
   }
 
-  render(event: AgentEvent): void {
+  render(untrusted: AgentEvent): void {
+    // What an event says comes from the model, its tools or the server: printed only made safe.
+    const event = safeEvent(untrusted);
     const c = this.colors;
     this.startedAt ??= Date.now();
     const who = "subagent" in event.metadata && event.metadata.subagent ? c.magenta("[subagent] ") : "";
@@ -252,6 +255,24 @@ export class TerminalRenderer {
     const columns = this.options.spinnerStream?.columns || 100;
     return Math.max(20, Math.floor(columns * share));
   }
+}
+
+/** The event with what the renderer prints of it (its content, a tool's name) made safe for a terminal. */
+function safeEvent(event: AgentEvent): AgentEvent {
+  const content = safeText(event.content);
+  if (event.type === "tool_use") return { ...event, content, metadata: { ...event.metadata, name: safeText(event.metadata.name), summary: safeText(event.metadata.summary) } };
+  if (event.type === "tool_result") return { ...event, content, metadata: { ...event.metadata, name: safeText(event.metadata.name) } };
+  return content === event.content ? event : { ...event, content };
+}
+
+/**
+ * Whether a spinner can be drawn on this terminal: only when it knows its width. ora counts the
+ * lines to clear as text width ÷ columns, so a terminal that reports 0 columns (`script` without a
+ * controlling terminal) has it clear lines forever at 100% CPU; without a spinner, lines are
+ * written once, as on a pipe.
+ */
+export function canSpin(stream: NodeJS.WriteStream | undefined): stream is NodeJS.WriteStream {
+  return stream !== undefined && Number.isFinite(stream.columns) && stream.columns > 0;
 }
 
 /** The first line of a tool's output, shortened: the whole output is in the event. */

@@ -4,6 +4,7 @@ import { UnsafeListenError } from "../web/security.js";
 import { ListenError, startDashboard } from "../web/server.js";
 import { type CommonFlags, CliError, backendFrom, settingsFrom } from "./context.js";
 import { EXIT } from "./exit-codes.js";
+import { safeText } from "./safe-text.js";
 
 const { version } = createRequire(import.meta.url)("../../package.json") as { version: string };
 
@@ -35,10 +36,10 @@ export async function serve(flags: CommonFlags): Promise<number> {
   // Not a reason to stop: the page shows the server's health, and the server may come up later.
   try {
     const { version, url } = await backend.health();
-    process.stdout.write(`OpenCode ${version} at ${url}\n`);
+    process.stdout.write(`OpenCode ${safeText(version)} at ${url}\n`);
   } catch (error) {
     if (!(error instanceof BackendError)) throw error;
-    process.stderr.write(`Warning: ${error.message}\n`);
+    process.stderr.write(`Warning: ${safeText(error.message)}\n`);
   }
 
   await new Promise<void>((resolve) => {

@@ -7,6 +7,7 @@ import { EXIT, exitCodeFor } from "./exit-codes.js";
 import { ago } from "./format.js";
 import { createRenderer } from "./render.js";
 import { renderTranscript } from "./transcript.js";
+import { safeText } from "./safe-text.js";
 
 export interface SessionsFlags extends CommonFlags {
   json?: boolean;
@@ -45,9 +46,9 @@ export async function showSession(key: string, flags: SessionsFlags): Promise<nu
     // All of it on stdout: `sessions show KEY > transcript.txt` keeps the whole conversation.
     const renderer = await createRenderer(process.stdout, process.stdout, { color: colorWanted(), foldThinking: true, showTime: false });
     const c = renderer.colors;
-    renderer.line(
-      `${c.cyan(key)} ${c.bold(`"${record.title}"`)} ${c.dim(`· session ${record.sessionId} · started ${ago(record.createdAt)} · last used ${ago(record.lastUsedAt)}${record.model ? ` · model ${record.model}` : ""}`)}`,
-    );
+    const about = `· session ${record.sessionId} · started ${ago(record.createdAt)} · last used ${ago(record.lastUsedAt)}`;
+    const model = record.model ? ` · model ${safeText(record.model)}` : "";
+    renderer.line(`${c.cyan(key)} ${c.bold(`"${safeText(record.title)}"`)} ${c.dim(`${about}${model}`)}`);
     renderer.line("");
     renderTranscript(turns, renderer);
     return EXIT.ok;
@@ -64,15 +65,15 @@ export async function forgetSession(key: string, flags: SessionsFlags): Promise<
     } catch (error) {
       if (!(error instanceof BackendError) || !record) throw error;
       // Kept here, so that the same command can be run again once the server answers.
-      process.stderr.write(`pocketpaw: could not delete session ${record.sessionId} on the server, so ${key} is still remembered: ${error.message}\n`);
+      const why = safeText(error.message);
+      process.stderr.write(`pocketpaw: could not delete session ${record.sessionId} on the server, so ${key} is still remembered: ${why}\n`);
       return exitCodeFor(error.code);
     }
     if (!record) return EXIT.ok;
     if (outcome === "deleted") process.stderr.write(`Deleted session ${record.sessionId} on the server.\n`);
     if (outcome === "gone") process.stderr.write(`The server had no session ${record.sessionId} any more.\n`);
-    process.stderr.write(
-      `Forgot ${key} ("${record.title}")${flags.deleteRemote ? "" : `; its session ${record.sessionId} stays on the server (--delete-remote deletes it)`}.\n`,
-    );
+    const kept = flags.deleteRemote ? "" : `; its session ${record.sessionId} stays on the server (--delete-remote deletes it)`;
+    process.stderr.write(`Forgot ${key} ("${safeText(record.title)}")${kept}.\n`);
     return EXIT.ok;
   });
 }

@@ -1,6 +1,7 @@
 import type { TranscriptTurn } from "../agent/backend.js";
 import { type AgentEvent, addUsage, doneEvent, emptyUsage } from "../agent/events.js";
 import type { TerminalRenderer } from "./render.js";
+import { safeText } from "./safe-text.js";
 
 /**
  * A stored conversation as the terminal shows a live turn: each prompt, then its answer as
@@ -12,7 +13,7 @@ export function renderTranscript(turns: TranscriptTurn[], renderer: TerminalRend
   if (turns.length === 0) return renderer.line(c.dim("(no messages yet)"));
   for (const turn of turns) {
     if (turn.at) renderer.line(c.dim(new Date(turn.at).toLocaleString()));
-    renderer.line(`${c.cyan("you ›")} ${turn.text}`);
+    renderer.line(`${c.cyan("you ›")} ${safeText(turn.text)}`);
     let usage = emptyUsage();
     for (const event of turn.events) {
       if (event.type === "token_usage") usage = addUsage(usage, event.metadata);

@@ -4,6 +4,7 @@ import { type PermissionAnswer, type RunOutcome, driveRun } from "../agent/run-d
 import { colorsFor } from "./colors.js";
 import { EXIT } from "./exit-codes.js";
 import type { Output, TerminalRenderer } from "./render.js";
+import { safeText } from "./safe-text.js";
 import { TurnKeys, isInterrupt } from "./turn-keys.js";
 
 export interface TurnOptions {
@@ -56,7 +57,7 @@ export async function runTurn(o: TurnOptions): Promise<TurnResult> {
         if (o.renderer) o.renderer.permissionAnswer(reply, how);
         else o.out.write(`${JSON.stringify({ type: "permission_reply", content: reply, metadata: { id: event.metadata.id, how } })}\n`);
       },
-      onReplyFailed: (error) => o.err.write(`Could not answer the permission request: ${error.message}\n`),
+      onReplyFailed: (error) => o.err.write(`Could not answer the permission request: ${safeText(error.message)}\n`),
     });
   } finally {
     keys?.stop();
@@ -75,8 +76,8 @@ async function decide(event: PermissionRequestEvent, o: TurnOptions, keys: TurnK
   if (!keys) return { reply: "reject", how: "stdin is not a terminal; use --approve to allow" };
   const c = o.renderer?.colors ?? colorsFor(false);
   o.renderer?.pause();
-  if (!o.renderer) o.err.write(`${event.content}\n`); // with --json the question is only in the NDJSON
-  const patterns = event.metadata.always.length ? c.dim(` (${event.metadata.always.join(", ")})`) : "";
+  if (!o.renderer) o.err.write(`${safeText(event.content)}\n`); // with --json the question is only in the NDJSON
+  const patterns = event.metadata.always.length ? c.dim(` (${safeText(event.metadata.always.join(", "))})`) : "";
   o.err.write(`  Allow it? ${c.bold("[o]")}nce · ${c.bold("[a]")}lways${patterns} · ${c.bold("[r]")}eject `);
   const key = await keys.key("oaryn");
   // The question's line gives way to the answer's.

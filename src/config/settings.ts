@@ -6,11 +6,12 @@
  * `~/.pocketpaw`), then the defaults. A value that is present but empty counts as given (e.g.
  * `POCKETPAW_OPENCODE_MODEL=` chooses the server's default model over a config file's choice).
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { parseEnv } from "node:util";
 import { z } from "zod";
+import { configKeyWarnings, dotenvWarnings } from "./typos.js";
 
 export type SettingSource = "flag" | "env" | ".env" | "config file" | "default";
 
@@ -259,6 +260,8 @@ export interface LoadSettingsOptions {
   flags?: Partial<Record<SettingName, string | number | undefined>>;
   env?: NodeJS.ProcessEnv;
   cwd?: string;
+  /** Where warnings go, one line each (default: stderr). Each is given once per process. */
+  warn?: (line: string) => void;
 }
 
 /** A value found in one source, with what is needed to name it in an error. */
@@ -276,18 +279,20 @@ export function loadSettings(opts: LoadSettingsOptions = {}): LoadedSettings {
   const env = opts.env ?? process.env;
   const cwd = opts.cwd ?? process.cwd();
 
+  const warn = onceEach(opts.warn ?? ((line) => process.stderr.write(`${line}\n`)));
   const dotenvFile = join(cwd, ".env");
-  const dotenv = readDotenv(dotenvFile);
+  const dotenv = readDotenv(dotenvFile, warn);
   // POCKETPAW_HOME may come from .env too: it is a POCKETPAW_ setting like the others. Unlike
   // the settings, an empty one counts as unset: an empty folder name means nothing useful.
   const home = env.POCKETPAW_HOME || dotenv.POCKETPAW_HOME;
   const configFile = home ? resolve(cwd, home, "config.json") : join(homedir(), ".pocketpaw", "config.json");
-  const config = readConfigFile(configFile);
+  const config = readConfigFile(configFile, warn);
+  warnIfExposed(configFile, config, warn);
 
   const values: Record<string, unknown> = {};
   const sources: Record<string, SettingSource> = {};
   for (const spec of SETTINGS) {
-    const secretOr = (shown: string) => (spec.secret ? "***" : shown);
+    const secretOr = (shown: string) => (spec.secret ? "***" : maskUrlSecrets(shown));
     const envShown = (value: string) => `${spec.env}=${secretOr(quoteIfNeeded(value))}`;
     const candidates: (Found | undefined)[] = [
       given(flags[spec.name], (v) => ({
@@ -326,6 +331,47 @@ export function loadSettings(opts: LoadSettingsOptions = {}): LoadedSettings {
   return { values: values as Settings, sources: sources as Record<SettingName, SettingSource>, configFile };
 }
 
+/**
+ * Text with what looks like a secret inside a URL masked: the userinfo's password (or a lone
+ * userinfo, often a token), and the values of query or fragment parameters named like secrets.
+ * A refused URL is repeated in the error, and `http://user:secret@host` is refused. Done on the
+ * text, not through `URL`: what cannot be parsed is masked too, and the rest is shown as given.
+ */
+export function maskUrlSecrets(text: string): string {
+  return text
+    .replace(/\/\/([^/?#"\n]*)@/g, (_, userinfo: string) => {
+      const colon = userinfo.indexOf(":");
+      return `//${colon >= 0 ? `${userinfo.slice(0, colon)}:***` : "***"}@`;
+    })
+    .replace(/([?&#;][^=&#\s]*(?:pass|pwd|secret|token|key|auth|sig|cred|session)[^=&#\s]*=)[^&#\s"]*/gi, "$1***");
+}
+
+/** Lines already warned about: a command may load the settings more than once. */
+const warned = new Set<string>();
+
+function onceEach(warn: (line: string) => void): (line: string) => void {
+  return (line) => {
+    if (warned.has(line)) return;
+    warned.add(line);
+    warn(line);
+  };
+}
+
+/** A config.json that holds a secret and that other users may read: say so, and how to fix it. */
+function warnIfExposed(file: string, config: Record<string, unknown>, warn: (line: string) => void): void {
+  const secrets = SETTINGS.filter((spec) => spec.secret && config[spec.configKey] !== undefined && config[spec.configKey] !== "");
+  if (secrets.length === 0 || process.platform === "win32") return;
+  const mode = statSync(file).mode & 0o777;
+  if ((mode & 0o044) === 0) return;
+  const keys = secrets.map((spec) => spec.configKey).join(" and ");
+  warn(`Warning: ${file} holds ${keys} and other users can read it (mode ${mode.toString(8)}); run: chmod 600 ${shellQuoted(file)}`);
+}
+
+/** A path as it can be pasted into a shell. */
+function shellQuoted(path: string): string {
+  return /^[\w@%+=:,./-]+$/.test(path) ? path : `'${path.replaceAll("'", `'\\''`)}'`;
+}
+
 function given<T>(value: T | undefined, found: (value: T) => Found): Found | undefined {
   return value === undefined ? undefined : found(value);
 }
@@ -345,12 +391,15 @@ function readOptionalFile(file: string, source: SettingSource): string | undefin
   }
 }
 
-function readDotenv(file: string): NodeJS.Dict<string> {
+function readDotenv(file: string, warn: (line: string) => void): NodeJS.Dict<string> {
   const content = readOptionalFile(file, ".env");
-  return content === undefined ? {} : parseEnv(content);
+  if (content === undefined) return {};
+  const checked = dotenvWarnings(file, content, ["POCKETPAW_HOME", ...SETTINGS.map((spec) => spec.env)]);
+  checked.warnings.forEach(warn);
+  return parseEnv(checked.text);
 }
 
-function readConfigFile(file: string): Record<string, unknown> {
+function readConfigFile(file: string, warn: (line: string) => void): Record<string, unknown> {
   const content = readOptionalFile(file, "config file");
   if (content === undefined) return {};
   // Editors on Windows may start the file with a BOM, which JSON.parse refuses.
@@ -368,7 +417,9 @@ function readConfigFile(file: string): Record<string, unknown> {
       "config file",
     );
   }
-  return parsed as Record<string, unknown>;
+  const config = parsed as Record<string, unknown>;
+  configKeyWarnings(file, json, config, SETTINGS.map((spec) => spec.configKey)).forEach(warn);
+  return config;
 }
 
 /**

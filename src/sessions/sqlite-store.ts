@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import type { ConversationRecord, ConversationScope, SessionStore } from "./store.js";
@@ -56,7 +56,10 @@ interface Row {
 }
 
 /** Why the store can't be used; each comes with a message that says what to do. */
-export type StoreProblem = "damaged" | "locked" | "newer" | "unavailable";
+export type StoreProblem = "damaged" | "foreign" | "locked" | "newer" | "unavailable";
+
+/** The columns of the conversations table since schema 1 (later schemas may only add to them). */
+const COLUMNS = ["key", "server_url", "directory", "session_id", "title", "model", "created_at", "last_used_at", "last_message_id"];
 
 export class StoreError extends Error {
   constructor(
@@ -87,9 +90,13 @@ export class SqliteSessionStore implements SessionStore {
     this.timeoutMs = options.timeoutMs ?? 5_000;
     let db: Database.Database | undefined;
     try {
-      mkdirSync(dirname(path), { recursive: true });
+      // Titles are first messages: the folder and the files are for the user's eyes only.
+      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+      const created = !existsSync(path);
       db = new Database(path, { timeout: this.timeoutMs });
       this.db = db;
+      // SQLite gives the -wal and -shm files the database's own mode, so they follow.
+      if (created) privateFile(path);
       // Only reads until the file is known to be ours: switching to WAL rewrites its header.
       this.refuseForeign();
       db.pragma("journal_mode = WAL");
@@ -101,9 +108,19 @@ export class SqliteSessionStore implements SessionStore {
     }
   }
 
-  /** Throws, changing nothing, when the file is a newer pocketpaw's store or another program's database. */
+  /**
+   * Throws, changing nothing, when the file is a newer pocketpaw's store or another program's
+   * database: ours has the conversations table with our columns and, up to this schema, no other
+   * table; a new file has no table at all. (Another program may use user_version too.)
+   */
   private refuseForeign(): void {
     const found = this.version();
+    const rows = this.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT GLOB 'sqlite_*'").all();
+    const tables = (rows as { name: string }[]).map((t) => t.name);
+    const columns = new Set((this.db.pragma("table_info(conversations)") as { name: string }[]).map((c) => c.name));
+    const ours = COLUMNS.every((c) => columns.has(c));
+    const fresh = found === 0 && tables.length === 0;
+    if (!fresh && !(ours && (found > SCHEMA_VERSION || tables.length === 1))) throw this.foreign();
     if (found > SCHEMA_VERSION) {
       throw new StoreError(
         `The conversation store ${this.path} was written by a newer pocketpaw (schema ${found}; this one knows up to ${SCHEMA_VERSION}). ` +
@@ -111,15 +128,15 @@ export class SqliteSessionStore implements SessionStore {
         "newer",
       );
     }
-    if (found > 0) return;
-    const others = this.db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name <> 'conversations'").get() as { n: number };
-    if (others.n > 0) {
-      throw new StoreError(
-        `${this.path} is another program's SQLite database, not a pocketpaw store; pocketpaw left it untouched. ` +
-          "Move it elsewhere, or set POCKETPAW_HOME to another folder.",
-        "damaged",
-      );
-    }
+  }
+
+  private foreign(cause?: unknown): StoreError {
+    return new StoreError(
+      `${this.path} is another program's SQLite database, not a pocketpaw store; pocketpaw left it untouched. ` +
+        "Move it elsewhere, or set POCKETPAW_HOME to another folder.",
+      "foreign",
+      { cause },
+    );
   }
 
   /** Brings the schema up to date; returns the backup's path when an older store was migrated. */
@@ -130,7 +147,10 @@ export class SqliteSessionStore implements SessionStore {
     let backup: string | undefined;
     if (found > 0) {
       backup = `${this.path}.v${found}.bak`;
-      if (!existsSync(backup)) this.db.prepare("VACUUM INTO ?").run(backup);
+      if (!existsSync(backup)) {
+        this.db.prepare("VACUUM INTO ?").run(backup);
+        privateFile(backup);
+      }
     }
     // IMMEDIATE: two processes opening an old store at once migrate it once, one after the other.
     this.db
@@ -243,6 +263,8 @@ export class SqliteSessionStore implements SessionStore {
         { cause: error },
       );
     }
+    // The file was replaced by another program's database while in use.
+    if (code === "SQLITE_ERROR" && /^no such (table|column)/.test(detail)) return this.foreign(error);
     if (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED")) {
       return new StoreError(
         `The conversation store ${this.path} is locked by another process (waited ${this.timeoutMs / 1000} s to ${doing} it). ` +
@@ -260,12 +282,18 @@ export class SqliteSessionStore implements SessionStore {
   }
 }
 
+/** Readable and writable by its owner only (chmod 600). */
+function privateFile(path: string): void {
+  if (process.platform !== "win32") chmodSync(path, 0o600);
+}
+
 function fromRow(row: Row): ConversationRecord {
   return {
     key: row.key,
     serverUrl: row.server_url,
     directory: row.directory,
     sessionId: row.session_id,
+    agent: "",
     title: row.title,
     model: row.model,
     createdAt: row.created_at,

@@ -1,5 +1,6 @@
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { BackendError, UnknownConversationError } from "../agent/errors.js";
+import { StoreError } from "../sessions/sqlite-store.js";
 
 /**
  * Every failure of the HTTP API is `{error: {code, message}}` with a status that fits, so a
@@ -12,11 +13,18 @@ export const WEB_ERROR_CODES = [
   "unauthorized",
   "forbidden",
   "not_found",
+  "method_not_allowed",
   "busy",
   "too_many_runs",
   "no_run",
   "upstream",
   "upstream_timeout",
+  // The conversation store: one per StoreProblem (`store_${problem}`).
+  "store_locked",
+  "store_damaged",
+  "store_foreign",
+  "store_newer",
+  "store_unavailable",
   "internal",
 ] as const;
 export type WebErrorCode = (typeof WEB_ERROR_CODES)[number];
@@ -30,6 +38,8 @@ export class HttpError extends Error {
     readonly status: ContentfulStatusCode,
     readonly code: WebErrorCode,
     message: string,
+    /** Seconds after which trying again may work (the Retry-After header). */
+    readonly retryAfter?: number,
   ) {
     super(message);
   }
@@ -52,6 +62,12 @@ export function toHttpError(error: unknown): HttpError {
     if (error.code === "not_found") return new HttpError(404, "not_found", error.message);
     if (error.code === "timeout") return new HttpError(504, "upstream_timeout", error.message);
     return new HttpError(502, "upstream", error.message);
+  }
+  // The conversation store's own words say what happened (locked, damaged, …) and what to do.
+  if (error instanceof StoreError) {
+    return error.problem === "locked"
+      ? new HttpError(503, "store_locked", error.message, 5)
+      : new HttpError(500, `store_${error.problem}`, error.message);
   }
   return new HttpError(500, "internal", "pocketpaw failed unexpectedly; see its console output for details.");
 }

@@ -21,10 +21,7 @@ const schemas = {
         type: "object",
         required: ["code", "message"],
         properties: {
-          code: {
-            type: "string",
-            enum: WEB_ERROR_CODES,
-          },
+          code: { type: "string", enum: [...WEB_ERROR_CODES] },
           message: { type: "string", description: "A sentence for people." },
         },
       },

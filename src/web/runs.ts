@@ -58,10 +58,11 @@ export class ConversationRuns {
 
   start(key: string, request: RunRequest): RunLog {
     if (this.isRunning(key)) {
-      throw new HttpError(409, "busy", `A turn is already running in conversation "${key}": wait for it to end, or stop it (POST /api/conversations/${encodeURIComponent(key)}/stop).`);
+      const stop = `POST /api/conversations/${encodeURIComponent(key)}/stop`;
+      throw new HttpError(409, "busy", `A turn is already running in conversation "${key}": wait for it to end, or stop it (${stop}).`, 1);
     }
     if (this.running().length >= this.maxActive) {
-      throw new HttpError(429, "too_many_runs", `${this.maxActive} turns are already running; try again when one has ended.`);
+      throw new HttpError(429, "too_many_runs", `${this.maxActive} turns are already running; try again when one has ended.`, 5);
     }
     this.counter++;
     const log = new RunLog({ runId: `${this.bootId}${this.counter.toString(36)}`, key, text: request.text, ...(this.options.maxBytes ? { maxBytes: this.options.maxBytes } : {}) });

@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from "node:crypto";
+import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import type { Context, MiddlewareHandler } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
 import { secureHeaders } from "hono/secure-headers";
@@ -26,7 +26,20 @@ export interface AccessOptions {
   loopback: boolean;
 }
 
-export const TOKEN_COOKIE = "pocketpaw_token";
+/**
+ * The page's cookie. Cookies are not kept apart by port: every other HTTP service on this host
+ * gets it too. So it never holds the token itself, only a value derived from it (HMAC-SHA256 of a
+ * fixed label, keyed with the token: it proves the token was given, survives restarts, and is
+ * worth nothing anywhere else), and it is named after the port the browser sees, so that two
+ * pocketpaws on one host do not overwrite each other's.
+ */
+export function sessionCookieName(hostHeader: string): string {
+  return `pocketpaw_session_${parseHost(hostHeader).port || "80"}`;
+}
+
+export function sessionCookieValue(token: string): string {
+  return createHmac("sha256", token).update("pocketpaw dashboard session v1").digest("base64url");
+}
 
 /** Addresses that only this machine can reach. */
 export function isLoopbackHost(host: string): boolean {
@@ -46,12 +59,13 @@ export function checkListenAddress(host: string, token: string): void {
 }
 
 /** A Host header as a URL sees it ("LocalHost:80" → "localhost"); "" when it is not one. */
-function parseHost(hostHeader: string): { host: string; hostname: string } {
+function parseHost(hostHeader: string): { host: string; hostname: string; port: string } {
+  const none = { host: "", hostname: "", port: "" };
   try {
     const url = new URL(`http://${hostHeader}`);
-    return url.username || url.password || url.pathname !== "/" ? { host: "", hostname: "" } : { host: url.host, hostname: url.hostname };
+    return url.username || url.password || url.pathname !== "/" ? none : { host: url.host, hostname: url.hostname, port: url.port };
   } catch {
-    return { host: "", hostname: "" };
+    return none;
   }
 }
 
@@ -69,6 +83,7 @@ function isApi(path: string): boolean {
 }
 
 export function accessGuard(options: AccessOptions): MiddlewareHandler {
+  const sessionValue = options.token ? sessionCookieValue(options.token) : "";
   return async (c, next) => {
     const path = c.req.path;
     const host = c.req.header("host") ?? "";
@@ -80,16 +95,20 @@ export function accessGuard(options: AccessOptions): MiddlewareHandler {
       // Opening the page with ?token= once stores it in a cookie the page's own requests carry,
       // and takes it out of the address bar (and of the history).
       const fromQuery = c.req.query("token");
+      const cookie = sessionCookieName(host);
       if (fromQuery !== undefined && c.req.method === "GET" && !isApi(path)) {
         if (!sameToken(fromQuery, options.token)) throw unauthorized(path);
-        setCookie(c, TOKEN_COOKIE, options.token, { httpOnly: true, sameSite: "Lax", path: "/" });
+        const secure = overHttps(c);
+        setCookie(c, cookie, sessionValue, { httpOnly: true, sameSite: "Strict", path: "/", secure });
         const url = new URL(c.req.url);
         url.searchParams.delete("token");
-        return c.redirect(`${url.pathname}${url.search}`, 303);
+        // Only to a path of this server: "//evil.example/" would be another site's address.
+        return c.redirect(`${url.pathname.replace(/^[/\\]+/, "/")}${url.search}`, 303);
       }
       const bearer = /^Bearer\s+(.+)$/i.exec(c.req.header("authorization") ?? "")?.[1]?.trim();
-      const given = bearer ?? getCookie(c, TOKEN_COOKIE);
-      if (given === undefined || !sameToken(given, options.token)) throw unauthorized(path);
+      const session = getCookie(c, cookie);
+      const valid = bearer !== undefined ? sameToken(bearer, options.token) : session !== undefined && sameToken(session, sessionValue);
+      if (!valid) throw unauthorized(path);
     }
     await next();
   };
@@ -133,6 +152,11 @@ function unauthorized(path: string): HttpError {
   );
 }
 
+/** The request reached the TLS proxy in front of this server over https (pocketpaw itself serves plain http). */
+function overHttps(c: Context): boolean {
+  return c.req.header("x-forwarded-proto")?.split(",")[0]?.trim().toLowerCase() === "https";
+}
+
 /**
  * Headers that keep model output inert even if something slipped through the sanitiser: no
  * inline or foreign scripts, no foreign images (which could carry conversation text away in a
@@ -155,5 +179,15 @@ export function pageHeaders(): MiddlewareHandler {
     referrerPolicy: "no-referrer",
     xFrameOptions: "DENY",
     crossOriginResourcePolicy: "same-origin",
+    // HSTS is only for responses that came over https: see strictTransport().
+    strictTransportSecurity: false,
   });
+}
+
+/** Strict-Transport-Security, only when the request came over https (through a TLS proxy that says so). */
+export function strictTransport(): MiddlewareHandler {
+  return async (c, next) => {
+    await next();
+    if (overHttps(c)) c.header("Strict-Transport-Security", "max-age=15552000; includeSubDomains");
+  };
 }

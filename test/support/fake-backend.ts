@@ -46,7 +46,7 @@ export class FakeBackend implements Backend {
     const key = options.sessionKey ?? "cli:default";
     if (!this.store.get({ key, ...this.place })) {
       const now = Date.now();
-      this.store.put({ key, ...this.place, sessionId: `ses_${this.runs.length}`, title: message.slice(0, 60), model: options.model ?? "", createdAt: now, lastUsedAt: now, lastMessageId: "" });
+      this.store.put({ key, ...this.place, sessionId: `ses_${this.runs.length}`, title: message.slice(0, 60), model: options.model ?? "", agent: options.agent ?? "", createdAt: now, lastUsedAt: now, lastMessageId: "" });
     }
     yield* this.script(message, options, this);
   }

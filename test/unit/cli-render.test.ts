@@ -4,7 +4,7 @@ import { type AgentEvent, emptyUsage } from "../../src/agent/events.js";
 import { conversationLines, nextConversationKey } from "../../src/cli/conversations.js";
 import { ago, columns } from "../../src/cli/format.js";
 import { colorsFor } from "../../src/cli/colors.js";
-import { TerminalRenderer } from "../../src/cli/render.js";
+import { TerminalRenderer, createRenderer } from "../../src/cli/render.js";
 import { isThisMachine } from "../../src/util/loopback.js";
 import type { ConversationRecord } from "../../src/sessions/store.js";
 
@@ -69,6 +69,48 @@ describe("TerminalRenderer (not on a terminal)", () => {
   });
 });
 
+describe("TerminalRenderer on a terminal", () => {
+  /** A terminal of the given width that fails the test past 2,000 writes instead of spinning forever. */
+  function terminal(columns: number | undefined) {
+    let text = "";
+    let writes = 0;
+    const stream = {
+      isTTY: true,
+      columns,
+      write(chunk: string) {
+        if (++writes > 2_000) throw new Error(`unbounded output: ${JSON.stringify(text.slice(-60))}`);
+        text += chunk;
+        return true;
+      },
+      // What ora draws with (node:tty's methods write the same escape codes).
+      cursorTo: (x: number) => stream.write(`\u001b[${x + 1}G`),
+      moveCursor: (_dx: number, dy: number) => stream.write(dy < 0 ? `\u001b[${-dy}A` : ""),
+      clearLine: () => stream.write("\u001b[0K"),
+      on: () => stream,
+      once: () => stream,
+      off: () => stream,
+      removeListener: () => stream,
+    };
+    return { stream: stream as unknown as NodeJS.WriteStream, text: () => text };
+  }
+
+  for (const columns of [0, undefined]) {
+    test(`a terminal reporting ${columns} columns gets no spinner: the turn finishes with bounded output`, async () => {
+      const io = capture();
+      const tty = terminal(columns);
+      const r = await createRenderer(io.stdout, tty.stream, { color: false, spinnerStream: tty.stream, showTime: false });
+      r.render({ type: "status", content: "", metadata: { state: "busy" } });
+      await new Promise((resolve) => setTimeout(resolve, 200)); // a spinner would have drawn frames by now
+      r.render({ type: "tool_use", content: "bash ls", metadata: { name: "bash", input: { command: "ls" }, callId: "c1", summary: "ls" } });
+      r.render({ type: "tool_result", content: "a.txt\n", metadata: { name: "bash", callId: "c1", isError: false } });
+      r.render({ type: "message", content: "Done.", metadata: ids });
+      r.render(done());
+      assert.equal(io.out.join(""), "Done.\n");
+      assert.equal(tty.text(), "▸ bash ls\n  ✓ bash: a.txt\ntokens 120 in, 30 out, 7 reasoning · $0.0123\n", "lines written once, no escape codes");
+    });
+  }
+});
+
 describe("listing helpers", () => {
   const now = Date.UTC(2026, 8, 14, 12, 0, 0);
   test("ago", () => {
@@ -85,7 +127,7 @@ describe("listing helpers", () => {
   });
 
   test("conversations: the current one marked; the next free cli:N", () => {
-    const record = (key: string, lastUsedAt: number): ConversationRecord => ({ key, serverUrl: "http://s", directory: "", sessionId: "ses_1", title: `t ${key}`, model: "", createdAt: 0, lastUsedAt, lastMessageId: "" });
+    const record = (key: string, lastUsedAt: number): ConversationRecord => ({ key, serverUrl: "http://s", directory: "", sessionId: "ses_1", title: `t ${key}`, model: "", agent: "", createdAt: 0, lastUsedAt, lastMessageId: "" });
     const records = [record("cli:3", now), record("cli:default", now - 120_000), record("web:9", now)];
     assert.deepEqual(conversationLines(records, colorsFor(false), { current: "cli:3", now }), [
       "   KEY          TITLE          LAST USED  MODEL",

@@ -112,6 +112,7 @@ describe("OpenCodeClient errors", () => {
     const error = await new OpenCodeClient({ baseUrl: `http://127.0.0.1:${port}` }).health().catch((e) => e);
     assert.ok(error instanceof UnreachableError);
     assert.match(error.message, new RegExp(`http://127\\.0\\.0\\.1:${port} \\(connection refused\\)`));
+    assert.ok(error.message.includes(`\`opencode serve --port ${port}\``), `the configured port, not 4096: ${error.message}`);
   });
 
   test("an event stream that is not text/event-stream is refused before reading", async () => {

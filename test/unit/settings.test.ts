@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
@@ -12,6 +12,7 @@ import {
   type SettingName,
   type Settings,
 } from "../../src/config/settings.js";
+import { editDistance, nearest } from "../../src/config/typos.js";
 
 // Every test gets its own PocketPaw folder and working directory, and passes both in:
 // the real ~/.pocketpaw, .env and environment are never read.
@@ -25,6 +26,8 @@ interface Sandbox {
   cwd: string;
   configFile: string;
   dotenvFile: string;
+  /** What loadSettings() warned about (in this sandbox). */
+  warnings: string[];
   /** loadSettings() with this sandbox's folders; `env` adds to POCKETPAW_HOME. */
   load(opts?: LoadSettingsOptions): ReturnType<typeof loadSettings>;
 }
@@ -40,12 +43,14 @@ function sandbox(files: { dotenv?: string; config?: unknown; rawConfig?: string 
   if (files.dotenv !== undefined) writeFileSync(dotenvFile, files.dotenv);
   if (files.config !== undefined) writeFileSync(configFile, JSON.stringify(files.config));
   if (files.rawConfig !== undefined) writeFileSync(configFile, files.rawConfig);
+  const warnings: string[] = [];
   return {
     home,
     cwd,
     configFile,
     dotenvFile,
-    load: (opts = {}) => loadSettings({ ...opts, cwd, env: { POCKETPAW_HOME: home, ...opts.env } }),
+    warnings,
+    load: (opts = {}) => loadSettings({ warn: (line) => warnings.push(line), ...opts, cwd, env: { POCKETPAW_HOME: home, ...opts.env } }),
   };
 }
 
@@ -281,6 +286,26 @@ describe("loadSettings: bad values", () => {
     assert.ok(error.message.startsWith('POCKETPAW_OPENCODE_BASE_URL="not a url" (from the environment)'), error.message);
   });
 
+  test("a refused URL is repeated without its password or secret query values, from every source", () => {
+    const box = sandbox({ dotenv: "POCKETPAW_OPENCODE_BASE_URL=http://me:dotenv-secret@host:4096\n" });
+    const env = (url: string): LoadSettingsOptions => ({ env: { POCKETPAW_OPENCODE_BASE_URL: url } });
+    const cases: Array<[LoadSettingsOptions, string]> = [
+      [env("http://user:env-secret@host"), "POCKETPAW_OPENCODE_BASE_URL=http://user:***@host"],
+      [env("http://h/?password=env-secret&x=1"), "POCKETPAW_OPENCODE_BASE_URL=http://h/?password=***&x=1"],
+      [env("https://tok-secret@h/?api_key=k-secret#access_token=t-secret"), "https://***@h/?api_key=***#access_token=***"],
+      [env("http://u:p@ss-secret@h"), "http://u:***@h"],
+      [{ flags: { opencodeBaseUrl: "http://u:flag-secret@h" } }, "--url=http://u:***@h"],
+      [{}, "POCKETPAW_OPENCODE_BASE_URL=http://me:***@host:4096"],
+    ];
+    for (const [options, shown] of cases) {
+      const error = settingsError(() => box.load(options));
+      assert.ok(error.message.includes(shown), error.message);
+      assert.doesNotMatch(error.message, /secret/, "the secret is not repeated");
+    }
+    const config = sandbox({ config: { opencode_base_url: "http://u:config-secret@h" } });
+    assert.match(settingsError(() => config.load()).message, /^opencode_base_url "http:\/\/u:\*\*\*@h" \(from /);
+  });
+
   test('model "gpt4" from config.json', () => {
     const box = sandbox({ config: { opencode_model: "gpt4" } });
     const error = settingsError(() => box.load());
@@ -326,6 +351,105 @@ describe("loadSettings: bad values", () => {
     assert.equal(error.setting, "opencodePassword");
     assert.ok(!JSON.stringify(error).includes(secret), "nor kept on the error");
     assert.ok(!String(error.stack).includes(secret));
+  });
+});
+
+describe("loadSettings: warnings", () => {
+  test("a config.json holding a secret that other users can read: the chmod to run, said once", () => {
+    const box = sandbox({ config: { opencode_password: "pw", dashboard_token: "a-token-of-sixteen-chars" } });
+    chmodSync(box.configFile, 0o644);
+    box.load();
+    box.load();
+    const exposed = "holds opencode_password and dashboard_token and other users can read it (mode 644)";
+    assert.deepEqual(box.warnings, [`Warning: ${box.configFile} ${exposed}; run: chmod 600 ${box.configFile}`]);
+
+    const group = sandbox({ config: { dashboard_token: "a-token-of-sixteen-chars" } });
+    chmodSync(group.configFile, 0o640);
+    group.load();
+    assert.match(group.warnings[0] ?? "", /holds dashboard_token and other users can read it \(mode 640\); run: chmod 600 /);
+  });
+
+  test("no warning for a private config.json, or one without secrets", () => {
+    const cases: Array<[unknown, number]> = [
+      [{ opencode_password: "pw" }, 0o600],
+      [{ opencode_base_url: "http://localhost:4096" }, 0o644],
+      [{ opencode_password: "" }, 0o644],
+    ];
+    for (const [config, mode] of cases) {
+      const box = sandbox({ config });
+      chmodSync(box.configFile, mode);
+      box.load();
+      assert.deepEqual(box.warnings, [], JSON.stringify(config));
+    }
+  });
+});
+
+describe("loadSettings: typos are warned about, naming the file, the line and the nearest setting", () => {
+  test("config.json: a misspelt key; keys of PocketPaw's other parts are left alone", () => {
+    const rawConfig = '{\n  "opencode_base_url": "http://localhost:4096",\n  "opencode_pasword": "s3cret-value",\n' +
+      '  "dashbord_port": 9000,\n  "telegram_bot_token": "x",\n  "future_setting": 1\n}\n';
+    const box = sandbox({ rawConfig });
+    chmodSync(box.configFile, 0o600);
+    const loaded = box.load();
+    assert.equal(loaded.values.opencodePassword, "", "the misspelt one is not read");
+    const ignored = "is not a pocketpaw setting, so it is ignored; did you mean";
+    assert.deepEqual(box.warnings, [
+      `Warning: ${box.configFile} line 3: "opencode_pasword" ${ignored} "opencode_password"?`,
+      `Warning: ${box.configFile} line 4: "dashbord_port" ${ignored} "dashboard_port"?`,
+    ]);
+  });
+
+  test(".env: a misspelt POCKETPAW_ name; other names are left alone; values are never shown", () => {
+    const box = sandbox({ dotenv: "OTHER=1\nPOCKETPAW_TELEGRAM_TOKEN=x\nPOCKETPAW_OPENCODE_PASWORD=s3cret-value\n" });
+    box.load();
+    const ignored = "is not a pocketpaw setting, so it is ignored; did you mean";
+    assert.deepEqual(box.warnings, [
+      `Warning: ${box.dotenvFile} line 3: POCKETPAW_OPENCODE_PASWORD ${ignored} POCKETPAW_OPENCODE_PASSWORD?`,
+    ]);
+  });
+
+  test(".env: a line without = is skipped, and no longer takes the next setting with it", () => {
+    const box = sandbox({ dotenv: "POCKETPAW_OPENCODE_PASSWORD s3cret-value\nPOCKETPAW_OPENCODE_MAX_TURNS=3\n" });
+    assert.equal(box.load().values.opencodeMaxTurns, 3);
+    assert.deepEqual(box.warnings, [
+      `Warning: ${box.dotenvFile} line 1: POCKETPAW_OPENCODE_PASSWORD has no "=", so it is not a setting and is ignored; write NAME=value.`,
+    ]);
+  });
+
+  test(".env: a quote not closed on its line swallows the next settings; one never closed stays in the value", () => {
+    const box = sandbox({
+      dotenv: 'POCKETPAW_OPENCODE_DIRECTORY="/srv/my project\nPOCKETPAW_OPENCODE_MAX_TURNS=3\nPOCKETPAW_OPENCODE_USERNAME="me"\n',
+    });
+    const loaded = box.load();
+    assert.equal(loaded.values.opencodeMaxTurns, 0, "swallowed: what the warning explains");
+    assert.deepEqual(box.warnings, [
+      `Warning: ${box.dotenvFile} line 1: the value of POCKETPAW_OPENCODE_DIRECTORY opens a " that is not closed on that line, ` +
+        "so it runs on to line 3, swallowing POCKETPAW_OPENCODE_MAX_TURNS, POCKETPAW_OPENCODE_USERNAME; close it on line 1.",
+    ]);
+
+    const never = sandbox({ dotenv: "POCKETPAW_OPENCODE_USERNAME='me\nPOCKETPAW_OPENCODE_MAX_TURNS=3\n" });
+    assert.equal(never.load().values.opencodeMaxTurns, 3);
+    assert.deepEqual(never.warnings, [
+      `Warning: ${never.dotenvFile} line 1: the value of POCKETPAW_OPENCODE_USERNAME opens a ' that is never closed, ` +
+        "so the ' is part of the value; close it on line 1.",
+    ]);
+  });
+
+  test("a well-formed .env and config.json: no warning", () => {
+    const box = sandbox({
+      dotenv: "# comment\n\nexport POCKETPAW_OPENCODE_MODEL=\"a/b\" # why\nPOCKETPAW_DISCORD_BOT_TOKEN=1\n" +
+        "POCKETPAW_OPENCODE_DIRECTORY='/srv/x'\n",
+      config: { opencode_max_turns: 2, dashboard_port: 9000 },
+    });
+    box.load();
+    assert.deepEqual(box.warnings, []);
+  });
+
+  test("edit distance and the nearest name", () => {
+    assert.equal(editDistance("opencode_pasword", "opencode_password"), 1);
+    assert.equal(editDistance("", "abc"), 3);
+    assert.equal(editDistance("kitten", "sitting"), 3);
+    assert.equal(nearest("DASHBORD_TOKEN", ["dashboard_token", "dashboard_port"]), "dashboard_token");
   });
 });
 

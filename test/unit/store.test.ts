@@ -3,10 +3,12 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, openSync, writeSync, closeSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, describe, test } from "node:test";
 import Database from "better-sqlite3";
+import { PassThrough } from "node:stream";
+import { TerminalLineReader } from "../../src/cli/line-reader.js";
 import { SCHEMA_VERSION, SqliteSessionStore, StoreError } from "../../src/sessions/sqlite-store.js";
 import type { ConversationRecord } from "../../src/sessions/store.js";
 
@@ -24,7 +26,7 @@ function freshDb(): string {
 
 const SERVER = "http://127.0.0.1:4096";
 function record(key: string, lastUsedAt = Date.now()): ConversationRecord {
-  return { key, serverUrl: SERVER, directory: "", sessionId: `ses_${key}`, title: `about ${key}`, model: "", createdAt: lastUsedAt, lastUsedAt, lastMessageId: "" };
+  return { key, serverUrl: SERVER, directory: "", sessionId: `ses_${key}`, title: `about ${key}`, model: "", agent: "", createdAt: lastUsedAt, lastUsedAt, lastMessageId: "" };
 }
 
 const sha = (file: string) => createHash("sha256").update(readFileSync(file)).digest("hex");
@@ -102,6 +104,46 @@ describe("SqliteSessionStore", () => {
     two.close();
   });
 
+  test("for the user's eyes only: the folder it creates 700, the database, its -wal and -shm and a backup 600", () => {
+    const previous = process.umask(0o022); // what most systems have: files 644 and folders 755 unless asked
+    try {
+      const home = join(dirname(freshDb()), "new-home");
+      const path = join(home, "pocketpaw.db");
+      const store = new SqliteSessionStore(path);
+      store.put(record("cli:private"));
+      const mode = (file: string) => (statSync(file).mode & 0o777).toString(8);
+      assert.equal(mode(home), "700");
+      for (const file of [path, `${path}-wal`, `${path}-shm`]) assert.equal(mode(file), "600", file);
+      store.close();
+
+      const old = join(home, "old.db");
+      writeVersion1Store(old, [record("cli:old")]);
+      new SqliteSessionStore(old).close();
+      assert.equal(mode(`${old}.v1.bak`), "600");
+    } finally {
+      process.umask(previous);
+    }
+  });
+
+  test("the chat's history, beside it: the folder it creates 700, the file 600", async () => {
+    const previous = process.umask(0o022);
+    try {
+      const home = join(dirname(freshDb()), "new-home");
+      const file = join(home, "chat_history");
+      const keyboard = Object.assign(new PassThrough(), { isTTY: true, setRawMode: () => keyboard });
+      const screen = new PassThrough().resume();
+      const reader = new TerminalLineReader(keyboard as unknown as NodeJS.ReadStream, screen as unknown as NodeJS.WriteStream, file);
+      const line = reader.read("> ");
+      keyboard.write("a private message\r");
+      assert.equal(await line, "a private message");
+      assert.equal(readFileSync(file, "utf8"), "a private message\n");
+      assert.equal((statSync(home).mode & 0o777).toString(8), "700");
+      assert.equal((statSync(file).mode & 0o777).toString(8), "600");
+    } finally {
+      process.umask(previous);
+    }
+  });
+
   test("a store from the first release is migrated, its rows kept, and a copy of it left beside it", () => {
     const path = freshDb();
     const rows = [record("cli:old", 5), record("web:x", 7)];
@@ -168,15 +210,37 @@ describe("SqliteSessionStore", () => {
     assert.ok(error.message.includes(path));
   });
 
-  test("another program's SQLite database: refused and untouched", () => {
+  test("another program's SQLite database: refused as not a pocketpaw store, and untouched, whatever its schema", () => {
+    const schemas = [
+      "CREATE TABLE photos (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO photos (name) VALUES ('cat.jpg');",
+      // Its own "conversations" table, and user_version set as if it were one of our schemas.
+      "CREATE TABLE conversations (id INTEGER PRIMARY KEY, body TEXT);",
+      "CREATE TABLE photos (id INTEGER PRIMARY KEY); PRAGMA user_version = 1;",
+      "CREATE TABLE conversations (id INTEGER PRIMARY KEY, body TEXT); PRAGMA user_version = 2;",
+      "CREATE TABLE photos (id INTEGER PRIMARY KEY); PRAGMA user_version = 42;",
+    ];
+    for (const schema of schemas) {
+      const path = freshDb();
+      const db = new Database(path);
+      db.exec(schema);
+      db.close();
+      const before = sha(path);
+      const error = storeError(() => new SqliteSessionStore(path).list());
+      assert.equal(error.problem, "foreign", schema);
+      assert.match(error.message, /another program's SQLite database, not a pocketpaw store; pocketpaw left it untouched\. Move it/);
+      assert.equal(sha(path), before);
+      assert.ok(!existsSync(`${path}.v1.bak`), "no backup made of it either");
+    }
+  });
+
+  test("a store replaced by another program's database while open: reported as such", () => {
     const path = freshDb();
-    const db = new Database(path);
-    db.exec("CREATE TABLE photos (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO photos (name) VALUES ('cat.jpg');");
-    db.close();
-    const before = sha(path);
-    const error = storeError(() => new SqliteSessionStore(path));
-    assert.match(error.message, /another program's SQLite database, not a pocketpaw store/);
-    assert.equal(sha(path), before);
+    const store = new SqliteSessionStore(path);
+    const other = new Database(path);
+    other.exec("DROP TABLE conversations; CREATE TABLE conversations (id INTEGER PRIMARY KEY);");
+    other.close();
+    assert.equal(storeError(() => store.list()).problem, "foreign");
+    store.close();
   });
 
   test("locked by another writer: reads still work, a write fails after the wait, saying so; nothing is lost", () => {

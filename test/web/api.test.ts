@@ -288,7 +288,8 @@ describe("safe by default", () => {
     assert.equal(open.headers.get("location"), "/", "the token leaves the address bar");
     const cookie = open.headers.get("set-cookie") ?? "";
     assert.match(cookie, /HttpOnly/i);
-    assert.match(cookie, /SameSite=Lax/i);
+    assert.match(cookie, /SameSite=Strict/i);
+    assert.ok(!cookie.includes(token), "the cookie holds a value derived from the token, not the token");
     const page = await fetch(`${url}/`, { headers: { cookie: cookie.split(";")[0] as string } });
     assert.equal(page.status, 200);
     assert.ok(!(await page.text()).includes(token));

@@ -185,6 +185,23 @@ describe("the dashboard in a browser", () => {
     await page.close();
   });
 
+  test("an address that names no conversation (#%, a broken escape, a bad key) opens a new one, and it works", async () => {
+    for (const fragment of ["%", "%E0%A4%A", "bad%20key!"]) {
+      const errors = browser.pageErrors.length;
+      const page = await browser.page();
+      await page.goto(`${stack.url}/#${fragment}`);
+      await page.waitForSelector("body[data-ready]");
+      const key = decodeURIComponent(new URL(page.url()).hash.slice(1));
+      assert.match(key, /^web:[0-9a-f]{12}$/, `#${fragment} became a new conversation`);
+      await send(page, `[[reply:fragment ${fragment} ok]]`);
+      await finished(page);
+      assert.equal((await page.textContent(`${lastTurn} .markdown`))?.trim(), `fragment ${fragment} ok`);
+      assert.equal((await fetch(`${stack.url}/api/conversations/${encodeURIComponent(key)}`)).status, 200, "sent to that conversation");
+      assert.deepEqual(browser.pageErrors.slice(errors), []);
+      await page.close();
+    }
+  });
+
   test("a turn still running when the page is opened is followed live", async () => {
     const key = `web:live${counter++}`;
     const response = await fetch(`${stack.url}/api/conversations/${encodeURIComponent(key)}/messages`, {

@@ -69,7 +69,7 @@ export class ConversationSessions {
     const session = await this.client.createSession({ title, permission });
     this.verified.add(session.id);
     const now = Date.now();
-    const record: ConversationRecord = { ...scope, sessionId: session.id, title, model, createdAt: now, lastUsedAt: now, lastMessageId: "" };
+    const record: ConversationRecord = { ...scope, sessionId: session.id, title, model, agent: "", createdAt: now, lastUsedAt: now, lastMessageId: "" };
     this.store.put(record);
     const announce = previous
       ? statusEvent(

@@ -144,7 +144,7 @@ const OFFLINE_SWITCHES = {
 };
 
 /** The server's environment: the parent's minus anything that steers OpenCode or pocketpaw. */
-function serverEnv(root: string | undefined, opts: ManagedServerOptions): NodeJS.ProcessEnv {
+export function serverEnv(root: string | undefined, opts: ManagedServerOptions): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
     if (!key.startsWith("POCKETPAW_") && !(root && key.startsWith("OPENCODE_"))) env[key] = value;

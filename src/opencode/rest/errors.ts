@@ -18,7 +18,8 @@ export class UnreachableError extends OpenCodeError {
     super(
       "unreachable",
       `Cannot reach the OpenCode server at ${url} (${detail}). Is it running? Start it with ` +
-        "`opencode serve --port 4096` or point POCKETPAW_OPENCODE_BASE_URL at it.",
+        `\`opencode serve --port ${URL.canParse(url) ? new URL(url).port || (url.startsWith("https:") ? 443 : 80) : 4096}\` ` +
+        "or point POCKETPAW_OPENCODE_BASE_URL at it.",
       options,
     );
   }

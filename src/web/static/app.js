@@ -63,6 +63,20 @@ const MODEL_CHOICE = "pocketpaw.model";
 // ---------------------------------------------------------------------------------------------
 // Conversations
 
+/**
+ * The conversation the address names (`#web%3A3f2a…`), or "" when it names none: empty, a
+ * malformed escape (`#%`, which decodeURIComponent throws on), or not a key the API accepts
+ * (the same rule as ConversationKey in src/web/schemas.ts).
+ */
+function keyFromAddress() {
+  try {
+    const key = decodeURIComponent(location.hash.slice(1));
+    return /^[A-Za-z0-9_.:@-]{1,200}$/.test(key) ? key : "";
+  } catch {
+    return "";
+  }
+}
+
 function newKey() {
   const bytes = crypto.getRandomValues(new Uint8Array(6));
   return `web:${[...bytes].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
@@ -430,13 +444,13 @@ async function start() {
     ui.model.title = messageOf(error);
   });
   await guarded(loadConversations);
-  const wanted = decodeURIComponent(location.hash.slice(1));
+  const wanted = keyFromAddress();
   const first = state.conversations[0];
   if (wanted) {
     if (!state.conversations.some((c) => c.key === wanted)) state.drafts.add(wanted);
     await select(wanted);
-  } else if (first) await select(first.key);
-  else startDraft();
+  } else if (first && !location.hash) await select(first.key);
+  else startDraft(); // nothing yet, or an address that names no conversation: a new one
   document.body.dataset.ready = "true";
 }
 
