@@ -426,56 +426,54 @@ describe("scripted tool directives on OpenCode 1.18.33", () => {
     const gitStream = await EventStream.open(target);
     t.after(() => gitStream.close());
     const sid = await createSession(target);
-    await prompt(target, gitStream, sid, [text("[[write:new.txt|fresh\n]]")]);
-    await prompt(target, gitStream, sid, [text("[[edit:base.txt|base|changed]]")]);
+    await prompt(target, gitStream, sid, [text("[[write:new.txt|fresh\n]][[edit:base.txt|base|changed]]")]);
     assert.equal(readFileSync(join(dir, "base.txt"), "utf8"), "changed line\n");
 
     const messages = (await call<StoredMessage[]>(target, "GET", `/session/${sid}/message`)).body;
-    const users = messages.filter((m) => m.info.role === "user");
-    const added = users[0]!.info.summary?.diffs ?? [];
-    const modified = users[1]!.info.summary?.diffs ?? [];
+    const user = messages[0]!;
+    const diffs = user.info.summary?.diffs ?? [];
     assert.deepEqual(
-      added.map(({ patch, ...rest }) => rest),
-      [{ file: "new.txt", additions: 1, deletions: 0, status: "added" }],
+      diffs.map(({ patch, ...rest }) => rest),
+      [
+        { file: "base.txt", additions: 1, deletions: 1, status: "modified" },
+        { file: "new.txt", additions: 1, deletions: 0, status: "added" },
+      ],
     );
-    assert.deepEqual(
-      modified.map(({ patch, ...rest }) => rest),
-      [{ file: "base.txt", additions: 1, deletions: 1, status: "modified" }],
-    );
-    assert.match(modified[0]!.patch ?? "", /^Index: base\.txt\n[^]*-base line\n\+changed line\n/);
-    assert.deepEqual((await call(target, "GET", `/session/${sid}/diff?messageID=${users[1]!.info.id}`)).body, modified);
+    assert.match(diffs[0]!.patch ?? "", /^Index: base\.txt\n[^]*-base line\n\+changed line\n/);
+    assert.deepEqual((await call(target, "GET", `/session/${sid}/diff?messageID=${user.info.id}`)).body, diffs);
     // Measured on 1.18.33: without messageID the route answers [] (and session.summary stays 0).
     const whole = (await call(target, "GET", `/session/${sid}/diff`)).body;
     console.log(`# GET /session/{id}/diff without messageID, with git: ${JSON.stringify(whole)}`);
+    // One patch part per step that changed files (write, then edit), naming absolute paths.
     const patches = messages.flatMap((m) => m.parts).filter((p) => p.type === "patch") as Array<Part & { hash?: string; files?: string[] }>;
     assert.deepEqual(
       patches.map((p) => p.files),
       [[join(dir, "new.txt")], [join(dir, "base.txt")]],
     );
 
-    // Revert to the second prompt: its change is undone on disk, the messages stay until the next prompt.
-    const reverted = await call<{ revert?: { messageID: string; diff?: string } }>(target, "POST", `/session/${sid}/revert`, {
-      messageID: users[1]!.info.id,
-    });
+    // Revert to the prompt: its changes are undone on disk; the messages stay until the next prompt.
+    const reverted = await call<{ revert?: { messageID: string; diff?: string } }>(target, "POST", `/session/${sid}/revert`, { messageID: user.info.id });
     assert.equal(reverted.status, 200);
-    assert.equal(reverted.body.revert?.messageID, users[1]!.info.id);
+    assert.equal(reverted.body.revert?.messageID, user.info.id);
     assert.match(reverted.body.revert?.diff ?? "", /-changed line\n\+base line/);
     assert.equal(readFileSync(join(dir, "base.txt"), "utf8"), "base line\n");
+    assert.equal(existsSync(join(dir, "new.txt")), false);
     assert.equal((await call<unknown[]>(target, "GET", `/session/${sid}/message`)).body.length, messages.length);
     const unreverted = await call<{ revert?: unknown }>(target, "POST", `/session/${sid}/unrevert`);
     assert.equal(unreverted.status, 200);
     assert.equal(unreverted.body.revert, undefined);
     assert.equal(readFileSync(join(dir, "base.txt"), "utf8"), "changed line\n");
+    assert.equal(readFileSync(join(dir, "new.txt"), "utf8"), "fresh\n");
 
-    // Revert everything, then prompt: the reverted messages are dropped for good.
-    await call(target, "POST", `/session/${sid}/revert`, { messageID: users[0]!.info.id });
-    assert.equal(existsSync(join(dir, "new.txt")), false);
+    // Revert again, then prompt: the reverted messages are dropped for good.
+    await call(target, "POST", `/session/${sid}/revert`, { messageID: user.info.id });
     await prompt(target, gitStream, sid, [text("[[reply:fresh start]]")]);
     const after = (await call<StoredMessage[]>(target, "GET", `/session/${sid}/message`)).body;
     assert.deepEqual(
       after.map((m) => m.info.role),
       ["user", "assistant"],
     );
+    assert.equal(readFileSync(join(dir, "base.txt"), "utf8"), "base line\n");
   });
 
   test("file parts reach the model: [[echo-files]] lists an image, a PDF and an inlined text file", opts, async () => {
