@@ -57,7 +57,10 @@ export class Prompts {
     return new Promise((resolve, reject) => {
       const ref = this.io.send(chat, { text, buttons });
       this.pending.set(id, { kind: "permission", ref, text, resolve });
-      ref.catch((error) => (this.pending.delete(id), reject(error)));
+      ref.catch((error) => {
+        this.pending.delete(id);
+        reject(error);
+      });
       this.onAbort(signal, id, () => resolve({ reply: "reject", how: "the turn was stopped" }));
     });
   }
@@ -70,7 +73,10 @@ export class Prompts {
     return new Promise((resolve, reject) => {
       const ref = this.io.send(chat, this.questionMessage(id, entry));
       this.pending.set(id, { ...entry, ref, resolve });
-      ref.catch((error) => (this.pending.delete(id), reject(error)));
+      ref.catch((error) => {
+        this.pending.delete(id);
+        reject(error);
+      });
       this.onAbort(signal, id, () => resolve("reject"));
     });
   }
