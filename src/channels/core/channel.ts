@@ -36,7 +36,7 @@ interface ChatLine {
  * One chat channel: a platform adapter driven by the shared core. The adapter hands everything
  * it receives to `accept`; each chat has one conversation and one line of work, so a message
  * that arrives while a turn runs is queued (and the chat told so) and answered after it, while
- * button presses and /stop are handled at once (a turn may be waiting for exactly that press).
+ * button presses and stop are handled at once (a turn may be waiting for exactly that press).
  */
 export class Channel implements Inbox {
   readonly io: Messenger;
@@ -122,7 +122,7 @@ export class Channel implements Inbox {
     if (!this.o.allowed.allows(incoming.user.id)) return this.track(this.refuse(incoming));
     if (incoming.command) {
       const command = findCommand(incoming.command.name);
-      if (!command) return this.track(this.say(incoming.chat, `Unknown command /${incoming.command.name}; /help lists them.`));
+      if (!command) return this.track(this.say(incoming.chat, `Unknown command ${this.io.command(incoming.command.name)}; ${this.io.command("help")} lists them.`));
       const ctx = this.commandContext(incoming.chat, incoming.user);
       const run = () => runCommand(command, ctx, incoming.command?.args ?? "");
       return command.queued ? this.enqueue(incoming.chat, run) : this.track(run());
@@ -189,13 +189,13 @@ export class Channel implements Inbox {
   }
 
   private async press(press: Press): Promise<void> {
-    if (!this.o.allowed.allows(press.user.id)) return press.answer("Not allowed.").catch(() => {});
+    if (!this.o.allowed.allows(press.user.id)) return press.answer("Not allowed.", true).catch(() => {});
     try {
       const handled = (await this.prompts.press(press)) || (await pressCommandButton(this.commandContext(press.chat, press.user), press));
       if (!handled) await press.answer();
     } catch (error) {
       this.o.log(`a button press failed: ${describe(error)}`);
-      await press.answer("That did not work.").catch(() => {});
+      await press.answer("That did not work.", true).catch(() => {});
     }
   }
 

@@ -78,7 +78,7 @@ export class Prompts {
     if ((kind !== "p" && kind !== "q") || !id || !choice) return false;
     const entry = this.pending.get(id);
     if (!entry || entry.kind !== (kind === "p" ? "permission" : "question")) {
-      await press.answer("This request is no longer waiting for an answer.");
+      await press.answer("This request is no longer waiting for an answer.", true);
       return true;
     }
     if (entry.kind === "permission") await this.answerPermission(id, entry, choice, press);
