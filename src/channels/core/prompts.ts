@@ -13,14 +13,15 @@ const PERMISSION_BUTTONS: Array<{ label: string; code: string; reply: Permission
 
 interface PendingPermission {
   kind: "permission";
-  ref: MessageRef;
+  /** The prompt's message, once sent (a press can come before Slack's answer to the send). */
+  ref: Promise<MessageRef>;
   text: string;
   resolve(answer: PermissionAnswer): void;
 }
 
 interface PendingQuestion {
   kind: "question";
-  ref: MessageRef;
+  ref: Promise<MessageRef>;
   questions: Question[];
   index: number;
   chosen: Set<number>;
@@ -53,8 +54,9 @@ export class Prompts {
     const text = lines.join("\n");
     const id = this.nextId();
     const buttons = [PERMISSION_BUTTONS.map((b) => ({ label: b.label, data: `p:${id}:${b.code}` }))];
-    const ref = await this.io.send(chat, { text, buttons });
-    return new Promise((resolve) => {
+    return new Promise((resolve, reject) => {
+      // Waiting before the message is sent: its button may be pressed before the platform confirms the send.
+      const ref = this.sendPrompt(id, chat, { text, buttons }, reject);
       this.pending.set(id, { kind: "permission", ref, text, resolve });
       this.onAbort(signal, id, () => resolve({ reply: "reject", how: "the turn was stopped" }));
     });
@@ -65,8 +67,8 @@ export class Prompts {
     const questions = event.metadata.questions;
     if (questions.length === 0) return [];
     const entry = { kind: "question" as const, questions, index: 0, chosen: new Set<number>(), answers: [], record: [] };
-    const ref = await this.io.send(chat, this.questionMessage(id, entry));
-    return new Promise((resolve) => {
+    return new Promise((resolve, reject) => {
+      const ref = this.sendPrompt(id, chat, this.questionMessage(id, entry), reject);
       this.pending.set(id, { ...entry, ref, resolve });
       this.onAbort(signal, id, () => resolve("reject"));
     });
@@ -112,7 +114,7 @@ export class Prompts {
       // A toggle: the answer is given with Done.
       if (!entry.chosen.delete(Number(choice))) entry.chosen.add(Number(choice));
       await press.answer();
-      return this.io.edit(entry.ref, this.questionMessage(id, entry));
+      return this.io.edit(await entry.ref, this.questionMessage(id, entry));
     }
     if (!option && choice !== "d") return press.answer();
     const labels = option ? [option.label] : [...entry.chosen].sort((a, b) => a - b).map((i) => question.options[i]?.label ?? "");
@@ -121,7 +123,7 @@ export class Prompts {
     entry.index++;
     entry.chosen.clear();
     await press.answer(labels.join(", ") || "Done");
-    if (entry.index < entry.questions.length) return this.io.edit(entry.ref, this.questionMessage(id, entry));
+    if (entry.index < entry.questions.length) return this.io.edit(await entry.ref, this.questionMessage(id, entry));
     this.pending.delete(id);
     entry.resolve(entry.answers);
     return this.close(entry.ref, entry.record.join("\n"));
@@ -149,15 +151,26 @@ export class Prompts {
       this.pending.delete(id);
       refuse();
       const shown = entry.kind === "permission" ? entry.text : entry.record.join("\n");
-      void this.close(entry.ref, `${shown}\n\n${this.io.markup.escape("⏹ Not answered: the turn was stopped.")}`.trim());
+      // Nobody waits for this edit: a failure (the prompt never sent, the platform away) is let go.
+      this.close(entry.ref, `${shown}\n\n${this.io.markup.escape("⏹ Not answered: the turn was stopped.")}`.trim()).catch(() => {});
     };
     if (signal.aborted) stop();
     else signal.addEventListener("abort", stop, { once: true });
   }
 
   /** The prompt's final text, without buttons. */
-  private async close(ref: MessageRef, text: string): Promise<void> {
-    await this.io.edit(ref, { text, buttons: [] });
+  private async close(ref: Promise<MessageRef>, text: string): Promise<void> {
+    await this.io.edit(await ref, { text, buttons: [] });
+  }
+
+  /** Sends the prompt; should that fail, it is no longer pending and the ask fails with the error. */
+  private sendPrompt(id: string, chat: ChatRef, message: { text: string; buttons: Button[][] }, reject: (error: unknown) => void) {
+    const sent = this.io.send(chat, message);
+    sent.catch((error) => {
+      this.pending.delete(id);
+      reject(error);
+    });
+    return sent;
   }
 
   private nextId(): string {
