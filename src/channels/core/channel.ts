@@ -122,7 +122,8 @@ export class Channel implements Inbox {
     if (!this.o.allowed.allows(incoming.user.id)) return this.track(this.refuse(incoming));
     if (incoming.command) {
       const command = findCommand(incoming.command.name);
-      if (!command) return this.track(this.say(incoming.chat, `Unknown command ${this.io.command(incoming.command.name)}; ${this.io.command("help")} lists them.`));
+      const unknown = `Unknown command ${this.io.command(incoming.command.name)}; ${this.io.command("help")} lists them.`;
+      if (!command) return this.track(this.say(incoming.chat, unknown));
       const ctx = this.commandContext(incoming.chat, incoming.user);
       const run = () => runCommand(command, ctx, incoming.command?.args ?? "");
       return command.queued ? this.enqueue(incoming.chat, run) : this.track(run());
