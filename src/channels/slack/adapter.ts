@@ -27,7 +27,7 @@ export interface SlackOptions {
   apiUrl: string;
   /** Least time between two messages sent or edited in one chat (default 1000 ms: chat.postMessage allows about one a second per channel). */
   intervalMs?: number;
-  /** chat.update calls a minute for the whole app (default 50: Slack's Tier 3). */
+  /** chat.update calls a minute for the whole app (default 45: under Slack's Tier 3 of about 50, leaving room for other clients of the app). */
   updatesPerMinute?: number;
   /** How long the "working" reaction stays once the core stops renewing it (default 3000 ms). */
   typingMs?: number;
@@ -188,7 +188,7 @@ export class SlackAdapter implements ChannelAdapter {
   }
 
   async edit(ref: MessageRef, message: Outgoing): Promise<void> {
-    await this.updates.slot("chat.update", 60_000 / (this.o.updatesPerMinute ?? 50));
+    await this.updates.slot("chat.update", 60_000 / (this.o.updatesPerMinute ?? 45));
     try {
       await this.api.chat.update({ channel: ref.chat.id, ts: ref.id, ...content(message) });
     } catch (error) {
