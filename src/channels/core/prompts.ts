@@ -13,7 +13,7 @@ const PERMISSION_BUTTONS: Array<{ label: string; code: string; reply: Permission
 
 interface PendingPermission {
   kind: "permission";
-  /** The prompt's message, once sent (a press can come before Slack's answer to the send). */
+  /** Pending from before the message is sent: a press may come back before the send's answer does. */
   ref: Promise<MessageRef>;
   text: string;
   resolve(answer: PermissionAnswer): void;
@@ -36,7 +36,7 @@ type Pending = PendingPermission | PendingQuestion;
 /**
  * Permission requests and questions of the agent, asked in the chat with buttons and answered
  * by whoever (allowed) presses one first; the message then says who answered what. A prompt
- * whose turn is stopped is closed and refused. Button data: `p:<id>:<o|a|r>`, `q:<id>:<n|d|r>`,
+ * whose turn is stopped is closed and refused. Button data: `p:<id>:<o|a|r>`, `q:<id>:<n|d|r>:<question>`,
  * with ids that differ across restarts, so a button of a previous run of pocketpaw is only "expired".
  */
 export class Prompts {
@@ -55,9 +55,12 @@ export class Prompts {
     const id = this.nextId();
     const buttons = [PERMISSION_BUTTONS.map((b) => ({ label: b.label, data: `p:${id}:${b.code}` }))];
     return new Promise((resolve, reject) => {
-      // Waiting before the message is sent: its button may be pressed before the platform confirms the send.
-      const ref = this.sendPrompt(id, chat, { text, buttons }, reject);
+      const ref = this.io.send(chat, { text, buttons });
       this.pending.set(id, { kind: "permission", ref, text, resolve });
+      ref.catch((error) => {
+        this.pending.delete(id);
+        reject(error);
+      });
       this.onAbort(signal, id, () => resolve({ reply: "reject", how: "the turn was stopped" }));
     });
   }
@@ -68,15 +71,19 @@ export class Prompts {
     if (questions.length === 0) return [];
     const entry = { kind: "question" as const, questions, index: 0, chosen: new Set<number>(), answers: [], record: [] };
     return new Promise((resolve, reject) => {
-      const ref = this.sendPrompt(id, chat, this.questionMessage(id, entry), reject);
+      const ref = this.io.send(chat, this.questionMessage(id, entry));
       this.pending.set(id, { ...entry, ref, resolve });
+      ref.catch((error) => {
+        this.pending.delete(id);
+        reject(error);
+      });
       this.onAbort(signal, id, () => resolve("reject"));
     });
   }
 
   /** Handles a press of a prompt's button; false when the data is not a prompt's. */
   async press(press: Press): Promise<boolean> {
-    const [kind, id, choice] = press.data.split(":");
+    const [kind, id, choice, step] = press.data.split(":");
     if ((kind !== "p" && kind !== "q") || !id || !choice) return false;
     const entry = this.pending.get(id);
     if (!entry || entry.kind !== (kind === "p" ? "permission" : "question")) {
@@ -84,6 +91,7 @@ export class Prompts {
       return true;
     }
     if (entry.kind === "permission") await this.answerPermission(id, entry, choice, press);
+    else if (Number(step) !== entry.index) await press.answer("That question was answered already.", true);
     else await this.answerQuestion(id, entry, choice, press);
     return true;
   }
@@ -137,10 +145,12 @@ export class Prompts {
     const described = q.options.filter((o) => o.description);
     if (described.length) lines.push(...described.map((o) => m.escape(`• ${o.label}: ${clip(o.description, 200)}`)));
     if (q.multiple) lines.push(m.italic("Choose any, then Done."));
+    // The question's number is in the data: a late second tap must not answer the next question.
+    const data = (choice: string | number) => `q:${id}:${choice}:${entry.index}`;
     const buttons: Button[][] = q.options.map((o, i) => [
-      { label: `${q.multiple && entry.chosen.has(i) ? "✅ " : ""}${clip(o.label, 60)}`, data: `q:${id}:${i}` },
+      { label: `${q.multiple && entry.chosen.has(i) ? "✅ " : ""}${clip(o.label, 60)}`, data: data(i) },
     ]);
-    buttons.push([...(q.multiple ? [{ label: "Done", data: `q:${id}:d` }] : []), { label: "Reject", data: `q:${id}:r` }]);
+    buttons.push([...(q.multiple ? [{ label: "Done", data: data("d") }] : []), { label: "Reject", data: data("r") }]);
     return { text: lines.join("\n"), buttons };
   }
 
@@ -151,7 +161,6 @@ export class Prompts {
       this.pending.delete(id);
       refuse();
       const shown = entry.kind === "permission" ? entry.text : entry.record.join("\n");
-      // Nobody waits for this edit: a failure (the prompt never sent, the platform away) is let go.
       this.close(entry.ref, `${shown}\n\n${this.io.markup.escape("⏹ Not answered: the turn was stopped.")}`.trim()).catch(() => {});
     };
     if (signal.aborted) stop();
@@ -161,16 +170,6 @@ export class Prompts {
   /** The prompt's final text, without buttons. */
   private async close(ref: Promise<MessageRef>, text: string): Promise<void> {
     await this.io.edit(await ref, { text, buttons: [] });
-  }
-
-  /** Sends the prompt; should that fail, it is no longer pending and the ask fails with the error. */
-  private sendPrompt(id: string, chat: ChatRef, message: { text: string; buttons: Button[][] }, reject: (error: unknown) => void) {
-    const sent = this.io.send(chat, message);
-    sent.catch((error) => {
-      this.pending.delete(id);
-      reject(error);
-    });
-    return sent;
   }
 
   private nextId(): string {
