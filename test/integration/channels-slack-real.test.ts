@@ -81,6 +81,11 @@ describe("the Slack channel on the real OpenCode server (scripted model), at Sla
         20_000,
       );
       assert.match(shown(after.find((m) => m.ts === prompt.ts)), /Allowed once by @owner/);
+      // The tool step shown above the prompt still gets its check mark once the tool ran.
+      assert.ok(
+        after.some((m) => /✓ \*bash\* `echo allowed`/.test(shown(m))),
+        "the tool step, finished",
+      );
     } finally {
       await rig.stop();
     }
