@@ -283,7 +283,7 @@ export abstract class SlackWorkspace {
     if (!upload) return undefined;
     if (type.startsWith("multipart/form-data")) {
       const form = await new Response(new Uint8Array(body), { headers: { "content-type": type } }).formData();
-      const part = [...form.values()].find((v): v is File => typeof v !== "string");
+      const part = [...form.values()].find((v) => typeof v !== "string") as Blob | undefined;
       upload.bytes = part ? Buffer.from(await part.arrayBuffer()) : Buffer.alloc(0);
     } else upload.bytes = body;
     return upload.bytes.length;

@@ -53,7 +53,7 @@ export class FakeSlack extends SlackWorkspace {
   private constructor(
     private readonly server: Server,
     private readonly wss: WebSocketServer,
-    readonly base: string,
+    base: string,
   ) {
     super(base);
   }

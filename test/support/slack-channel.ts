@@ -1,10 +1,5 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import type { Backend } from "../../src/agent/backend.js";
-import { type ChannelHandle, type StartChannelsOptions, startChannels } from "../../src/channels/index.js";
 import type { SlackOptions } from "../../src/channels/slack/adapter.js";
-import { loadSettings } from "../../src/config/settings.js";
+import { type ChannelRig, channelRig } from "./channel-rig.js";
 import { type BotMessage, FakeSlack, type FakeUser } from "./fake-slack.js";
 import { eventually } from "./run.js";
 
@@ -20,58 +15,25 @@ export function newDm(): string {
   return `D0DM${++dms}`;
 }
 
-export interface SlackRig {
+export interface SlackRig extends ChannelRig {
   slack: FakeSlack;
-  home: string;
-  handles: ChannelHandle[];
-  lines: string[];
-  /** Starts (again) the channels on the same fake and home, as `pocketpaw serve` would. */
-  start(backend: Backend, extra?: { env?: Record<string, string>; options?: StartChannelsOptions }): Promise<ChannelHandle[]>;
-  /** Stops the channels (not the fake). */
-  stop(): Promise<void>;
-  close(): Promise<void>;
 }
 
-/** The Slack channel through startChannels (real Bolt, real Socket Mode client) against the fake, with a home folder of its own. */
+/** The Slack channel through startChannels (real Bolt, real Socket Mode client) against the fake. */
 export async function slackRig(tuning: Partial<SlackOptions> = {}, allowed = `${OWNER.id},${FRIEND.id}`): Promise<SlackRig> {
   const slack = await FakeSlack.start();
-  const home = mkdtempSync(join(tmpdir(), "pocketpaw-slack-"));
-  const rig: SlackRig = {
-    slack,
-    home,
-    handles: [],
-    lines: [],
-    async start(backend, extra = {}) {
-      const env = {
-        POCKETPAW_HOME: home,
-        POCKETPAW_SLACK_BOT_TOKEN: slack.botToken,
-        POCKETPAW_SLACK_APP_TOKEN: slack.appToken,
-        POCKETPAW_SLACK_ALLOWED_USERS: allowed,
-        POCKETPAW_SLACK_API_URL: slack.apiUrl,
-        ...extra.env,
-      };
-      const settings = loadSettings({ env, cwd: home });
-      rig.handles = startChannels(settings, backend, {
-        log: (line) => rig.lines.push(line),
-        // Fast retries: the 429 test's waits are Retry-After's, not the backoff's.
-        overrides: { slack: { retry: { retries: 5, minTimeout: 10, maxTimeout: 100 }, reconnectMs: 100, ...tuning } },
-        retryMs: 200,
-        ...extra.options,
-      });
-      await eventually(() => rig.handles.every((h) => h.state().state !== "starting"), 5000, "the channels to start");
-      return rig.handles;
+  const rig = channelRig({
+    env: {
+      POCKETPAW_SLACK_BOT_TOKEN: slack.botToken,
+      POCKETPAW_SLACK_APP_TOKEN: slack.appToken,
+      POCKETPAW_SLACK_ALLOWED_USERS: allowed,
+      POCKETPAW_SLACK_API_URL: slack.apiUrl,
     },
-    async stop() {
-      await Promise.all(rig.handles.map((h) => h.close()));
-      rig.handles = [];
-    },
-    async close() {
-      await rig.stop();
-      await slack.close();
-      rmSync(home, { recursive: true, force: true });
-    },
-  };
-  return rig;
+    // Fast retries: the 429 test's waits are Retry-After's, not the backoff's.
+    overrides: { slack: { retry: { retries: 5, minTimeout: 10, maxTimeout: 100 }, reconnectMs: 100, ...tuning } },
+    closeFake: () => slack.close(),
+  });
+  return Object.assign(rig, { slack });
 }
 
 /** The bot's live messages in the channel (and thread) once `check` holds for them. */

@@ -142,6 +142,31 @@ describe("the Slack channel and Slack's ways (429, floods, files, reconnects, to
     });
   });
 
+  test("a turn cut short by a restart is reported in its thread at the next start, and not run again", async () => {
+    const endless = new FakeBackend(async function* (_m, options) {
+      yield text("starting");
+      await new Promise((resolve) => options.signal?.addEventListener("abort", resolve, { once: true }));
+      yield doneEvent({ stopped: true, failed: false });
+    });
+    await rig.start(endless);
+    const thread = rig.slack.say(OWNER, GENERAL, "<@U0BOT> a long job");
+    await whenChat(rig.slack, GENERAL, (m) => m.some((x) => x.text.startsWith("starting")), "the turn to start", 10_000, thread);
+    await rig.stop();
+    await session(echo, async () => {
+      const messages = await whenChat(
+        rig.slack,
+        GENERAL,
+        (m) => m.some((x) => shown(x).includes("pocketpaw restarted")),
+        "the notice",
+        10_000,
+        thread,
+      );
+      assert.match(shown(messages.at(-1)), /your message “a long job” was interrupted/);
+      assert.equal(endless.runs.length, 1);
+      assert.ok(!echo.runs.some((r) => r.message === "a long job"), "not run again by itself");
+    });
+  });
+
   test("a refused app-level token stops the channel with a sentence naming the setting; no retrying", async () => {
     await rig.start(echo, { env: { POCKETPAW_SLACK_APP_TOKEN: "xapp-1-wrong" } });
     try {

@@ -41,7 +41,7 @@ describe("the Slack channel (fake Slack over Socket Mode, real Bolt, fake backen
       const dm = newDm();
       const ts = rig.slack.say(OWNER, dm, "explain");
       await eventually(() => rig.slack.reactions.get(`${dm}/${ts}`)?.has("hourglass_flowing_sand"), 5000, "the working reaction");
-      const [reply] = await whenChat(rig.slack, dm, (m) => m[0]?.text.endsWith("_more_."), "the whole reply");
+      const [reply] = await whenChat(rig.slack, dm, (m) => m[0]?.text.endsWith("_more_.") === true, "the whole reply");
       assert.equal(reply?.text, "*Bold* and `code`, &lt;angle&gt; &amp; <https://example.com/a%7Cb|a link> and _more_.");
       assert.ok((reply?.history.length ?? 0) >= 2, "shown as it grew, by chat.update");
       assert.equal(rig.slack.inChat(dm).length, 1);
