@@ -17,7 +17,7 @@ describe("the Telegram channel (fake Bot API, fake backend)", () => {
   let rig: TelegramRig;
   before(async () => {
     // Fast pacing: these tests are about what is said, channels-telegram-rate.test.ts about how fast.
-    rig = await telegramRig(undefined, { private: 30, group: 30 });
+    rig = await telegramRig(undefined, { private: 10, group: 10 });
   });
   after(() => rig.close());
   afterEach(() => {
