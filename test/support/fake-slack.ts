@@ -43,10 +43,13 @@ export class FakeSlack extends SlackWorkspace {
   readonly envelopes: Envelope[] = [];
   /** Connections opened over the fake's life. */
   connections = 0;
+  /** Off: new connections open, but Slack never says hello on them nor sends anything. */
+  sayHello = true;
   private readonly limits = new Map<string, { times: number; retryAfter: number }>();
   private readonly failures = new Map<string, { times: number; error: string }>();
   private readonly tickets = new Set<string>();
   private readonly sockets = new Set<WebSocket>();
+  private readonly mute = new Set<WebSocket>();
   private readonly waiting: Envelope[] = [];
   private pinger: NodeJS.Timeout | undefined;
 
@@ -112,7 +115,7 @@ export class FakeSlack extends SlackWorkspace {
 
   async close(): Promise<void> {
     clearInterval(this.pinger);
-    for (const ws of this.sockets) ws.terminate();
+    for (const ws of [...this.sockets, ...this.mute]) ws.terminate();
     this.wss.close();
     this.server.closeAllConnections();
     await new Promise((resolve) => this.server.close(resolve));
@@ -141,8 +144,13 @@ export class FakeSlack extends SlackWorkspace {
       return;
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => {
-      this.sockets.add(ws);
       this.connections++;
+      if (!this.sayHello) {
+        this.mute.add(ws);
+        ws.on("close", () => this.mute.delete(ws));
+        return;
+      }
+      this.sockets.add(ws);
       ws.on("close", () => this.sockets.delete(ws));
       ws.on("message", (data) => {
         const ack = JSON.parse(String(data)) as { envelope_id?: string; payload?: unknown };

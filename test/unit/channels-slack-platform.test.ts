@@ -167,6 +167,22 @@ describe("the Slack channel and Slack's ways (429, floods, files, reconnects, to
     });
   });
 
+  test("a connection on which Slack never says hello is given up after a while and tried again", async () => {
+    rig.slack.sayHello = false;
+    const opens = rig.slack.connections;
+    const [handle] = await rig.start(echo, { options: { overrides: { slack: { helloTimeoutMs: 300, retry: { retries: 0 } } } } });
+    try {
+      await eventually(() => handle?.state().state === "retrying", 5000, "the start to fail");
+      assert.match(handle?.state().detail ?? "", /did not say hello on the Socket Mode connection/);
+      rig.slack.sayHello = true;
+      await eventually(() => handle?.state().state === "running", 5000, "connected once Slack says hello");
+      assert.ok(rig.slack.connections >= opens + 2);
+    } finally {
+      rig.slack.sayHello = true;
+      await rig.stop();
+    }
+  });
+
   test("a refused app-level token stops the channel with a sentence naming the setting; no retrying", async () => {
     await rig.start(echo, { env: { POCKETPAW_SLACK_APP_TOKEN: "xapp-1-wrong" } });
     try {

@@ -35,6 +35,8 @@ export interface SlackOptions {
   retry?: webApi.RetryOptions;
   /** First wait before reconnecting a second time after the connection dropped (default 1000 ms, doubling to 30 s). */
   reconnectMs?: number;
+  /** How long Slack may take to say hello on a new Socket Mode connection (default 30 s). */
+  helloTimeoutMs?: number;
   /** Told when the connection drops and comes back. */
   onState?(state: ChannelState["state"], detail: string): void;
   /** Bolt's own warnings and errors, for the operator (default: dropped). */
@@ -130,7 +132,7 @@ export class SlackAdapter implements ChannelAdapter {
     }).attach(app);
     this.socket = receiver.client;
     try {
-      await app.start();
+      await this.opened(() => app.start());
     } catch (error) {
       await receiver.client.disconnect().catch(() => {});
       throw connectionError(error);
@@ -159,7 +161,7 @@ export class SlackAdapter implements ChannelAdapter {
       }
       if (signal.aborted || !this.socket) return;
       try {
-        await this.socket.start();
+        await this.opened(() => (this.socket as SocketModeReceiver["client"]).start());
         if (!signal.aborted) this.o.onState?.("running", `${this.botName}: connected to Slack again`);
         return;
       } catch (error) {
@@ -168,6 +170,26 @@ export class SlackAdapter implements ChannelAdapter {
         if (problem.permanent) return this.o.onState?.("failed", problem.message);
         this.o.onState?.("retrying", `${problem.message} Trying again in ${Math.round(wait / 1000)} s.`);
       }
+    }
+  }
+
+  /**
+   * Socket Mode's start resolves on Slack's hello; a connection that opens and then says nothing
+   * must not hold the channel forever: it is closed, and the start fails (and is tried again).
+   */
+  private async opened(start: () => Promise<unknown>): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const ms = this.o.helloTimeoutMs ?? 30_000;
+    const silent = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        reject(new ChannelError(`Slack did not say hello on the Socket Mode connection within ${Math.round(ms / 1000)} s.`));
+        void this.socket?.disconnect().catch(() => {});
+      }, ms);
+    });
+    try {
+      await Promise.race([start(), silent]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
