@@ -137,7 +137,11 @@ export class SlackAdapter implements ChannelAdapter {
       await receiver.client.disconnect().catch(() => {});
       throw connectionError(error);
     }
-    if (signal.aborted) throw new ChannelError("stopped while connecting");
+    if (signal.aborted) {
+      // stop() came while connecting (it may have closed an earlier socket, not this one).
+      await receiver.client.disconnect().catch(() => {});
+      throw new ChannelError("stopped while connecting");
+    }
     receiver.client.on("disconnected", () => {
       if (!signal.aborted && !this.reconnecting) this.reconnecting = this.reconnect(signal).finally(() => (this.reconnecting = undefined));
     });
