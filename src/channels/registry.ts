@@ -1,12 +1,15 @@
 import type { Check } from "../agent/backend.js";
 import type { Settings } from "../config/settings.js";
 import type { ChannelAdapter, ChannelState } from "./core/types.js";
+import { SlackAdapter, type SlackOptions } from "./slack/adapter.js";
+import { checkSlack } from "./slack/check.js";
 import { TelegramAdapter, type TelegramOptions } from "./telegram/adapter.js";
 import { checkTelegram } from "./telegram/check.js";
 
 /** Test hooks and tuning, per channel. */
 export interface ChannelOverrides {
   telegram?: Partial<TelegramOptions>;
+  slack?: Partial<SlackOptions>;
 }
 
 /**
@@ -43,6 +46,10 @@ export const CHANNELS: ChannelDefinition[] = [
     configured: (v) => v.slackBotToken !== "" || v.slackAppToken !== "",
     allowed: (v) => v.slackAllowedUsers,
     allowEnv: "POCKETPAW_SLACK_ALLOWED_USERS",
+    // Either token set counts as configured, so that a missing other one is reported rather than ignored.
+    adapter: (v, overrides, onState) =>
+      new SlackAdapter({ botToken: v.slackBotToken, appToken: v.slackAppToken, apiUrl: v.slackApiUrl, onState, ...overrides.slack }),
+    check: (v) => checkSlack(v.slackBotToken, v.slackAppToken, v.slackApiUrl),
   },
   {
     name: "discord",

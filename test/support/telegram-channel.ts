@@ -1,9 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import type { Backend } from "../../src/agent/backend.js";
-import { type ChannelHandle, type StartChannelsOptions, startChannels } from "../../src/channels/index.js";
-import { loadSettings } from "../../src/config/settings.js";
+import { type ChannelRig, channelRig } from "./channel-rig.js";
 import { type BotMessage, FakeTelegram, type FakeUser } from "./fake-telegram.js";
 import { eventually } from "./run.js";
 
@@ -15,16 +10,8 @@ export const privateChat = (user: FakeUser) => ({ id: user.id, type: "private" a
 export const person = (n: number): FakeUser => ({ id: 7000 + n, first_name: `Person${n}`, username: `person${n}` });
 const PEOPLE = Array.from({ length: 30 }, (_, i) => person(i + 1).id);
 
-export interface TelegramRig {
+export interface TelegramRig extends ChannelRig {
   telegram: FakeTelegram;
-  home: string;
-  handles: ChannelHandle[];
-  lines: string[];
-  /** Starts (again) the channels on the same fake and home, as `pocketpaw serve` would. */
-  start(backend: Backend, extra?: { env?: Record<string, string>; options?: StartChannelsOptions }): Promise<ChannelHandle[]>;
-  /** Stops the channels (not the fake). */
-  stop(): Promise<void>;
-  close(): Promise<void>;
 }
 
 /** The Telegram channel through startChannels, against the fake Bot API, with a home folder of its own. */
@@ -33,41 +20,16 @@ export async function telegramRig(
   intervalMs = { private: 1000, group: 3000 },
 ): Promise<TelegramRig> {
   const telegram = await FakeTelegram.start();
-  const home = mkdtempSync(join(tmpdir(), "pocketpaw-tg-"));
-  const rig: TelegramRig = {
-    telegram,
-    home,
-    handles: [],
-    lines: [],
-    async start(backend, extra = {}) {
-      const env = {
-        POCKETPAW_HOME: home,
-        POCKETPAW_TELEGRAM_BOT_TOKEN: telegram.token,
-        POCKETPAW_TELEGRAM_ALLOWED_USERS: allowed,
-        POCKETPAW_TELEGRAM_API_ROOT: telegram.apiRoot,
-        ...extra.env,
-      };
-      const settings = loadSettings({ env, cwd: home });
-      rig.handles = startChannels(settings, backend, {
-        log: (line) => rig.lines.push(line),
-        overrides: { telegram: { intervalMs, pollTimeoutSeconds: 5 } },
-        retryMs: 200,
-        ...extra.options,
-      });
-      await eventually(() => rig.handles.every((h) => h.state().state !== "starting"), 5000, "the channels to start");
-      return rig.handles;
+  const rig = channelRig({
+    env: {
+      POCKETPAW_TELEGRAM_BOT_TOKEN: telegram.token,
+      POCKETPAW_TELEGRAM_ALLOWED_USERS: allowed,
+      POCKETPAW_TELEGRAM_API_ROOT: telegram.apiRoot,
     },
-    async stop() {
-      await Promise.all(rig.handles.map((h) => h.close()));
-      rig.handles = [];
-    },
-    async close() {
-      await rig.stop();
-      await telegram.close();
-      rmSync(home, { recursive: true, force: true });
-    },
-  };
-  return rig;
+    overrides: { telegram: { intervalMs, pollTimeoutSeconds: 5 } },
+    closeFake: () => telegram.close(),
+  });
+  return Object.assign(rig, { telegram });
 }
 
 /** The bot's messages in the chat once `check` holds for them. */

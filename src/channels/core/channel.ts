@@ -36,7 +36,7 @@ interface ChatLine {
  * One chat channel: a platform adapter driven by the shared core. The adapter hands everything
  * it receives to `accept`; each chat has one conversation and one line of work, so a message
  * that arrives while a turn runs is queued (and the chat told so) and answered after it, while
- * button presses and /stop are handled at once (a turn may be waiting for exactly that press).
+ * button presses and stop are handled at once (a turn may be waiting for exactly that press).
  */
 export class Channel implements Inbox {
   readonly io: Messenger;
@@ -128,7 +128,7 @@ export class Channel implements Inbox {
   private command(message: IncomingMessage, given: { name: string; args: string }): void {
     const command = findCommand(given.name);
     if (!command) {
-      this.track(this.say(message.chat, `Unknown command /${given.name}; /help lists them.`));
+      this.track(this.say(message.chat, `Unknown command ${this.io.command(given.name)}; ${this.io.command("help")} lists them.`));
       return;
     }
     const ctx = this.commandContext(message.chat, message.user);
@@ -196,13 +196,13 @@ export class Channel implements Inbox {
   }
 
   private async press(press: Press): Promise<void> {
-    if (!this.o.allowed.allows(press.user.id)) return press.answer("Not allowed.").catch(() => {});
+    if (!this.o.allowed.allows(press.user.id)) return press.answer("Not allowed.", true).catch(() => {});
     try {
       const handled = (await this.prompts.press(press)) || (await pressCommandButton(this.commandContext(press.chat, press.user), press));
       if (!handled) await press.answer();
     } catch (error) {
       this.o.log(`a button press failed: ${describe(error)}`);
-      await press.answer("That did not work.").catch(() => {});
+      await press.answer("That did not work.", true).catch(() => {});
     }
   }
 

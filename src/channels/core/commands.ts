@@ -72,7 +72,7 @@ export async function pressCommandButton(ctx: CommandContext, press: Press): Pro
     const key = `${ctx.baseKey}${value}`;
     const record = ctx.backend.get(key);
     if (!record) {
-      await press.answer("That conversation is gone.");
+      await press.answer("That conversation is gone.", true);
       return true;
     }
     ctx.update({ conversation: key });
@@ -89,7 +89,7 @@ function say(ctx: CommandContext, text: string, buttons?: Button[][]): Promise<u
 
 async function newConversation(ctx: CommandContext): Promise<void> {
   ctx.update({ conversation: `${ctx.baseKey}@${Date.now().toString(36)}` });
-  await say(ctx, "🆕 New conversation: the next message starts it. /sessions lists the earlier ones.");
+  await say(ctx, `🆕 New conversation: the next message starts it. ${ctx.io.command("sessions")} lists the earlier ones.`);
 }
 
 async function stop(ctx: CommandContext): Promise<void> {
@@ -109,7 +109,7 @@ async function model(ctx: CommandContext, args: string): Promise<void> {
     const more = models.length > 30 ? `\n… and ${models.length - 30} more` : "";
     return void (await say(
       ctx,
-      `Model: ${current || "the configured default"}.\n${list.join("\n")}${more}\n\nChoose one with /model provider/model, or /model default.`,
+      `Model: ${current || "the configured default"}.\n${list.join("\n")}${more}\n\nChoose one with ${ctx.io.command("model")} provider/model, or ${ctx.io.command("model")} default.`,
     ));
   }
   const chosen = args === "default" ? "" : args;
@@ -169,7 +169,7 @@ async function sessions(ctx: CommandContext): Promise<void> {
 }
 
 async function help(ctx: CommandContext): Promise<void> {
-  const lines = COMMANDS.map((c) => `/${c.name} — ${c.description}`);
+  const lines = COMMANDS.map((c) => `${ctx.io.command(c.name)} — ${c.description}`);
   await say(
     ctx,
     `🐾 pocketpaw: send a message and the coding agent answers here, showing its steps. Files and photos you send go with your message. When the agent asks for permission or asks a question, press a button.\n\n${lines.join("\n")}`,

@@ -19,6 +19,11 @@ export class Messenger {
     return this.adapter.markup;
   }
 
+  /** How a command is written in this channel: "/new", or "!new" on Slack. */
+  command(name: string): string {
+    return `${this.adapter.commandPrefix ?? "/"}${name}`;
+  }
+
   pace(chat: ChatRef): Promise<void> {
     return this.pacer.slot(chatKey(chat), this.adapter.limits.intervalMs(chat));
   }

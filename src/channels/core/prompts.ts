@@ -87,11 +87,11 @@ export class Prompts {
     if ((kind !== "p" && kind !== "q") || !id || !choice) return false;
     const entry = this.pending.get(id);
     if (!entry || entry.kind !== (kind === "p" ? "permission" : "question")) {
-      await press.answer("This request is no longer waiting for an answer.");
+      await press.answer("This request is no longer waiting for an answer.", true);
       return true;
     }
     if (entry.kind === "permission") await this.answerPermission(id, entry, choice, press);
-    else if (Number(step) !== entry.index) await press.answer("That question was answered already.");
+    else if (Number(step) !== entry.index) await press.answer("That question was answered already.", true);
     else await this.answerQuestion(id, entry, choice, press);
     return true;
   }

@@ -41,7 +41,7 @@ export async function runTurn(ctx: TurnContext, message: IncomingMessage, placeh
   // "typing…" lasts a few seconds: renewed while the agent works, not while it waits for a button.
   let waiting = 0;
   const typing = () => {
-    if (waiting === 0) adapter.typing(chat).catch(() => {});
+    if (waiting === 0) adapter.typing(chat, message.id).catch(() => {});
   };
   typing();
   const typingTimer = setInterval(typing, Math.max(1000, adapter.limits.typingMs - 500));

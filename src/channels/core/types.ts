@@ -66,7 +66,7 @@ export interface IncomingMessage {
   id: string;
   text: string;
   files: IncomingFile[];
-  /** Set when the message is one of the bot's commands ("/new", "/model x"): name without the slash, lower case. */
+  /** Set when the message is one of the bot's commands ("/new", "/model x"): name without the prefix, lower case. */
   command?: { name: string; args: string };
 }
 
@@ -78,8 +78,12 @@ export interface Press {
   /** The message the button is under. */
   message: MessageRef;
   data: string;
-  /** Acknowledges the press (platforms show a spinner until then); `text` is a short toast. */
-  answer(text?: string): Promise<void>;
+  /**
+   * Acknowledges the press (platforms show a spinner until then); `text` is a short toast.
+   * `alert` marks a text the presser must see (a refusal, an expired button): platforms without
+   * transient toasts (Slack) show only those, rather than a lasting note for every press.
+   */
+  answer(text?: string, alert?: boolean): Promise<void>;
 }
 
 export type Incoming = IncomingMessage | Press;
@@ -139,14 +143,22 @@ export interface ChannelAdapter {
   start(inbox: Inbox): Promise<void>;
   /** Stops receiving; resolves once no more will be handed to the inbox. */
   stop(): Promise<void>;
+  /**
+   * How people write a command here ("/new"): "/" when absent. Named in the core's texts; Slack
+   * keeps "/" for its own slash commands, so its adapter reads "!new".
+   */
+  readonly commandPrefix?: string;
   /** The bot's own name on the platform ("@pocketpaw_bot"), once started. */
   readonly botName: string;
   send(chat: ChatRef, message: Outgoing): Promise<MessageRef>;
   /** Unchanged content is not an error. Throws MessageGoneError when the message cannot be edited any more. */
   edit(ref: MessageRef, message: Outgoing): Promise<void>;
   delete(ref: MessageRef): Promise<void>;
-  /** Shows "typing…" in the chat for about limits.typingMs. */
-  typing(chat: ChatRef): Promise<void>;
+  /**
+   * Shows "typing…" in the chat for about limits.typingMs. `about` is the id of the message being
+   * answered, for platforms that have no typing indicator for bots and mark that message instead.
+   */
+  typing(chat: ChatRef, about?: string): Promise<void>;
   sendFile(chat: ChatRef, file: { name: string; data: Uint8Array; caption?: string }): Promise<void>;
   setCommands(commands: CommandSpec[]): Promise<void>;
 }
