@@ -35,6 +35,7 @@ export function supportOf(version: string): VersionSupport {
   if (!v) {
     return { status: "unknown", usable: true, summary: `unknown: "${version}" is not an OpenCode release number; pocketpaw is tested with ${listTested()}.` };
   }
+  if (v[0] >= 2) return { status: "newer", usable: false, summary: OPENCODE_2 };
   if ((TESTED_VERSIONS as readonly string[]).includes(version)) {
     return { status: "tested", usable: true, summary: `supported: OpenCode ${version} is tested with pocketpaw.` };
   }
@@ -46,6 +47,15 @@ export function supportOf(version: string): VersionSupport {
   }
   return { status: "supported", usable: true, summary: `supported: OpenCode ${version} is within the tested range (${listTested()}).` };
 }
+
+/**
+ * OpenCode 2 is another program (npm `@opencode-ai/cli`, a per-user service): its API is under
+ * `/api/*`, with other routes, events and bodies, and it always asks for a generated password.
+ */
+export const OPENCODE_2 =
+  "this is OpenCode 2, whose API (/api/…) pocketpaw does not drive. Run an OpenCode 1.x server for pocketpaw: `npm install -g opencode-ai@1`, then `opencode serve --port 4096`.";
+/** What such a server is said to be when it does not tell its exact release. */
+export const OPENCODE_2_VERSION = "2.x";
 
 /** The sentence for a server too old to have `/global/health` at all (1.0.x and older). */
 export const NO_HEALTH_ROUTE = `this OpenCode version is too old for pocketpaw (it has no /global/health); ${UPGRADE}.`;
