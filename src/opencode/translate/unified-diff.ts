@@ -49,10 +49,11 @@ function editScript(a: string[], b: string[]): Op[] {
       if (i < midA.length && j < midB.length && midA[i] === midB[j]) {
         ops.push({ kind: " ", line: midA[i++] as string });
         j++;
-      } else if (j < midB.length && (i === midA.length || (lcs[i * width + j + 1] as number) >= (lcs[(i + 1) * width + j] as number))) {
-        ops.push({ kind: "+", line: midB[j++] as string });
-      } else {
+      } else if (i < midA.length && (j === midB.length || (lcs[(i + 1) * width + j] as number) >= (lcs[i * width + j + 1] as number))) {
+        // Removals before additions, as diff and git show them.
         ops.push({ kind: "-", line: midA[i++] as string });
+      } else {
+        ops.push({ kind: "+", line: midB[j++] as string });
       }
     }
   }
