@@ -105,7 +105,7 @@ describe("the files a turn's tools changed", () => {
 
   test("1.2's filediff (before/after) and a file written over (its old text unknown)", () => {
     const changes = new ChangedFiles(DIR);
-    const part = (tool: string, state: Record<string, unknown>) => ({ id: tool, messageID: ASSIST, sessionID: SES, type: "tool", tool, state }) as OcPart;
+    const part = (tool: string, state: Record<string, unknown>) => ({ id: tool, messageID: ASSIST, sessionID: SES, type: "tool", tool, state }) as unknown as OcPart;
     changes.noteTool(part("edit", { status: "completed", input: { filePath: "a.txt" }, metadata: { filediff: { file: `${DIR}/a.txt`, before: "a\nb\nc\n", after: "a\nB\nc\n", additions: 1, deletions: 1 } } }));
     changes.noteTool(part("write", { status: "completed", input: { filePath: `${DIR}/b.txt`, content: "x\ny\n" }, metadata: { exists: true } }));
     assert.deepEqual(changes.list().map((c) => [c.path, c.additions, c.deletions]), [["a.txt", 1, 1], ["b.txt", 2, 0]]);
