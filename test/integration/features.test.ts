@@ -2,29 +2,25 @@
 // agents, questions, attachments, commands, todos, the files a turn changed and their diff,
 // undo/redo/fork/compact, and a prompt the server takes but never runs.
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { describe, test } from "node:test";
 import { MAX_ATTACHMENT_BYTES } from "../../src/agent/backend.js";
 import { BackendError } from "../../src/agent/errors.js";
 import { useRealServer } from "../support/real-server.js";
 import { collect, lastOf, ofType, textOf } from "../support/run.js";
-import { FEATURE_CONFIG, commandRuns, questionAnswered, todosShown, unknownAgentAndCommandRefused } from "../support/scenarios.js";
+import {
+  FEATURE_CONFIG,
+  changesInGitUndoRedo,
+  changesOutsideGit,
+  commandRuns,
+  compactGoesOn,
+  forkGoesOn,
+  gitProject,
+  questionAnswered,
+  todosShown,
+  unknownAgentAndCommandRefused,
+} from "../support/scenarios.js";
 
 const real = useRealServer({ extraConfig: FEATURE_CONFIG });
-
-/** A git repository with one committed file, made before the server first sees the folder (it tells git projects apart then). */
-function gitProject(name: string): string {
-  const dir = join(real.server.projectDir, name);
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, "old.txt"), "a\nb\nc\n");
-  const git = (...args: string[]) => execFileSync("git", ["-c", "user.email=t@example.com", "-c", "user.name=t", ...args], { cwd: dir, stdio: "ignore" });
-  git("init", "-q");
-  git("add", ".");
-  git("commit", "-qm", "init");
-  return dir;
-}
 
 /** The agent the server stored for the session's user messages, in order. */
 async function agentsUsed(sessionId: string): Promise<string[]> {
@@ -126,75 +122,19 @@ describe("attachments, commands, todos", () => {
 });
 
 describe("the files a turn changed", () => {
-  const writeAndEdit = "[[write:notes.md|one\ntwo\nthree\n]][[edit:notes.md|two|TWO\nmore]]";
+  test("outside git: from the turn's file tools, once, just before done; diff from the tools' own diffs", () =>
+    changesOutsideGit(real.backend(), "f:changes"));
 
-  test("outside git: from the turn's file tools, once, just before done; diff from the tools' own diffs", async () => {
-    const b = real.backend();
-    const events = await collect(b, writeAndEdit, { sessionKey: "f:changes" });
-    const changed = ofType(events, "files_changed");
-    assert.equal(changed.length, 1);
-    assert.equal(events.at(-2)?.type, "files_changed");
-    assert.deepEqual(changed[0]?.metadata.files, [{ path: "notes.md", additions: 5, deletions: 1 }]);
-    const diff = await b.diff("f:changes");
-    assert.match(diff, /^--- \/dev\/null\n\+\+\+ b\/notes\.md\n@@ -0,0 \+1,3 @@\n\+one\n/);
-    assert.match(diff, /-two\n\+TWO\n\+more\n/);
-    // A turn that changes nothing says nothing about files.
-    assert.deepEqual(ofType(await collect(b, "[[reply:nothing]]", { sessionKey: "f:changes" }), "files_changed"), []);
-    assert.equal(await b.diff("f:changes"), "");
-    assert.match(await b.diff("f:changes", { all: true }), /\+TWO/);
-  });
-
-  test("in a git project: the server's diff; undo restores the files, redo brings them back, a new turn drops what was undone", async () => {
-    const dir = gitProject("repo-changes");
-    const b = real.backend({ directory: dir });
-    const key = "f:git";
-    const events = await collect(b, "[[edit:old.txt|b|B]][[write:new.md|x\n]]", { sessionKey: key });
-    assert.deepEqual(ofType(events, "files_changed")[0]?.metadata.files, [
-      { path: "new.md", additions: 1, deletions: 0 },
-      { path: "old.txt", additions: 1, deletions: 1 },
-    ]);
-    assert.match(await b.diff(key), /--- a\/old\.txt\n\+\+\+ b\/old\.txt\n@@ -1,3 \+1,3 @@\n a\n-b\n\+B\n c\n/);
-
-    assert.equal(await b.undo(key), true);
-    assert.equal(readFileSync(join(dir, "old.txt"), "utf8"), "a\nb\nc\n");
-    assert.ok(!existsSync(join(dir, "new.md")));
-    assert.equal(await b.undo(key), false, "nothing left to undo");
-    assert.equal(await b.redo(key), true);
-    assert.equal(readFileSync(join(dir, "old.txt"), "utf8"), "a\nB\nc\n");
-    assert.equal(await b.redo(key), false, "nothing left to redo");
-
-    assert.equal(await b.undo(key), true);
-    const after = await collect(b, "[[reply:a new start]]", { sessionKey: key });
-    assert.equal(textOf(after), "a new start");
-    const turns = (await b.transcript(key)).turns;
-    assert.deepEqual(turns.map((t) => t.text), ["[[reply:a new start]]"], "the undone turn is gone");
+  test("in a git project: the server's diff; undo restores the files, redo brings them back, a new turn drops what was undone", () => {
+    const dir = gitProject(real.server.projectDir, "repo-changes");
+    return changesInGitUndoRedo(real.backend({ directory: dir }), dir, "f:git", true);
   });
 });
 
 describe("fork and compact", () => {
-  test("fork: a copy under a new key that goes on by itself; an existing key is refused", async () => {
-    const b = real.backend();
-    await collect(b, "[[reply:the original]]", { sessionKey: "f:orig", agent: "plan" });
-    const fork = await b.fork("f:orig", "f:fork");
-    const original = b.get("f:orig");
-    assert.equal(fork.title, `${original?.title} (fork)`);
-    assert.notEqual(fork.sessionId, original?.sessionId);
-    assert.equal(fork.agent, "plan");
-    const events = await collect(b, "[[reply:in the fork]]", { sessionKey: "f:fork" });
-    assert.equal(textOf(events), "in the fork");
-    assert.deepEqual((await b.transcript("f:fork")).turns.map((t) => t.text), ["[[reply:the original]]", "[[reply:in the fork]]"]);
-    assert.equal((await b.transcript("f:orig")).turns.length, 1, "the original is untouched");
-    await assert.rejects(b.fork("f:orig", "f:fork"), (e: unknown) => e instanceof BackendError && e.code === "bad_request");
-  });
+  test("fork: a copy under a new key that goes on by itself; an existing key is refused", () => forkGoesOn(real.backend(), "f:orig", "f:fork"));
 
-  test("compact: the server summarises the conversation, which then goes on", async () => {
-    const b = real.backend();
-    await collect(b, "[[reply:something to summarise]]", { sessionKey: "f:compact" });
-    await b.compact("f:compact");
-    const messages = await b.client.messages(b.get("f:compact")?.sessionId as string);
-    assert.ok(messages.some((m) => m.parts.some((p) => p.type === "compaction")), "a compaction was stored");
-    assert.equal(textOf(await collect(b, "[[reply:after the summary]]", { sessionKey: "f:compact" })), "after the summary");
-  });
+  test("compact: the server summarises the conversation, which then goes on", () => compactGoesOn(real.backend(), "f:compact"));
 });
 
 describe("a prompt the server takes but never runs", () => {

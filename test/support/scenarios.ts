@@ -1,4 +1,8 @@
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { BackendError } from "../../src/agent/errors.js";
 import type { OpenCodeBackend } from "../../src/opencode/backend/backend.js";
 import { collect, ofType, textOf } from "./run.js";
 
@@ -93,4 +97,83 @@ export async function todosShown(b: OpenCodeBackend, key: string): Promise<void>
     { content: "Fix bug", status: "in_progress", priority: "high" },
     { content: "Write tests", status: "pending", priority: "medium" },
   ]);
+}
+
+/** A turn that writes then edits a file outside git: files_changed from the tools, once, just before done; the diff from their own diffs. */
+export async function changesOutsideGit(b: OpenCodeBackend, key: string): Promise<void> {
+  const events = await collect(b, "[[write:notes.md|one\ntwo\nthree\n]][[edit:notes.md|two|TWO\nmore]]", { sessionKey: key });
+  const changed = ofType(events, "files_changed");
+  assert.equal(changed.length, 1);
+  assert.equal(events.at(-2)?.type, "files_changed");
+  assert.deepEqual(changed[0]?.metadata.files, [{ path: "notes.md", additions: 5, deletions: 1 }]);
+  const diff = await b.diff(key);
+  assert.match(diff, /^--- \/dev\/null\n\+\+\+ b\/notes\.md\n@@ -0,0 \+1,3 @@\n\+one\n/);
+  assert.match(diff, /-two\n\+TWO\n\+more\n/);
+  // A turn that changes nothing says nothing about files; the last turn's diff is then empty.
+  assert.deepEqual(ofType(await collect(b, "[[reply:nothing]]", { sessionKey: key }), "files_changed"), []);
+  assert.equal(await b.diff(key), "");
+  assert.match(await b.diff(key, { all: true }), /\+TWO/);
+}
+
+/** A git repository with one committed file, made before the server first sees the folder (it tells git projects apart then). */
+export function gitProject(parent: string, name: string): string {
+  const dir = join(parent, name);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, "old.txt"), "a\nb\nc\n");
+  const git = (...args: string[]) => execFileSync("git", ["-c", "user.email=t@example.com", "-c", "user.name=t", ...args], { cwd: dir, stdio: "ignore" });
+  git("init", "-q");
+  git("add", ".");
+  git("commit", "-qm", "init");
+  return dir;
+}
+
+/**
+ * In a git project (`b` on `dir`): the server's diff; undo restores the files, redo brings them
+ * back; a new turn drops what was undone. `removesNewFiles`: undo deletes a file the turn created
+ * (1.18.33; 1.2.6 leaves it, as its diff of the turn leaves it out).
+ */
+export async function changesInGitUndoRedo(b: OpenCodeBackend, dir: string, key: string, removesNewFiles: boolean): Promise<void> {
+  const events = await collect(b, "[[edit:old.txt|b|B]][[write:new.md|x\n]]", { sessionKey: key });
+  const files = ofType(events, "files_changed")[0]?.metadata.files ?? [];
+  assert.deepEqual([...files].sort((x, y) => x.path.localeCompare(y.path)), [
+    { path: "new.md", additions: 1, deletions: 0 },
+    { path: "old.txt", additions: 1, deletions: 1 },
+  ]);
+  assert.match(await b.diff(key), /--- a\/old\.txt\n\+\+\+ b\/old\.txt\n@@ -1,3 \+1,3 @@\n a\n-b\n\+B\n c\n/);
+
+  assert.equal(await b.undo(key), true);
+  assert.equal(readFileSync(join(dir, "old.txt"), "utf8"), "a\nb\nc\n");
+  assert.equal(existsSync(join(dir, "new.md")), !removesNewFiles);
+  assert.equal(await b.undo(key), false, "nothing left to undo");
+  assert.equal(await b.redo(key), true);
+  assert.equal(readFileSync(join(dir, "old.txt"), "utf8"), "a\nB\nc\n");
+  assert.equal(await b.redo(key), false, "nothing left to redo");
+
+  assert.equal(await b.undo(key), true);
+  const after = await collect(b, "[[reply:a new start]]", { sessionKey: key });
+  assert.equal(textOf(after), "a new start");
+  assert.deepEqual((await b.transcript(key)).turns.map((t) => t.text), ["[[reply:a new start]]"], "the undone turn is gone");
+}
+
+/** Fork: a copy under a new key, with the conversation's agent, that goes on by itself; an existing key is refused. */
+export async function forkGoesOn(b: OpenCodeBackend, key: string, forkKey: string): Promise<void> {
+  await collect(b, "[[reply:the original]]", { sessionKey: key, agent: "plan" });
+  const fork = await b.fork(key, forkKey);
+  const original = b.get(key);
+  assert.equal(fork.title, `${original?.title} (fork)`);
+  assert.notEqual(fork.sessionId, original?.sessionId);
+  assert.equal(fork.agent, "plan");
+  assert.equal(textOf(await collect(b, "[[reply:in the fork]]", { sessionKey: forkKey })), "in the fork");
+  assert.deepEqual((await b.transcript(forkKey)).turns.map((t) => t.text), ["[[reply:the original]]", "[[reply:in the fork]]"]);
+  assert.equal((await b.transcript(key)).turns.length, 1, "the original is untouched");
+  await assert.rejects(b.fork(key, forkKey), (e: unknown) => e instanceof BackendError && e.code === "bad_request");
+}
+
+/** Compact: the server summarises the conversation (a compaction is stored), which then goes on. */
+export async function compactGoesOn(b: OpenCodeBackend, key: string): Promise<void> {
+  await collect(b, "[[reply:something to summarise]]", { sessionKey: key });
+  await b.compact(key);
+  const messages = await b.client.messages(b.get(key)?.sessionId as string);
+  assert.ok(messages.some((m) => m.parts.some((p) => p.type === "compaction")), "a compaction was stored");
+  assert.equal(textOf(await collect(b, "[[reply:after the summary]]", { sessionKey: key })), "after the summary");
 }
