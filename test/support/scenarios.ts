@@ -128,31 +128,39 @@ export function gitProject(parent: string, name: string): string {
 }
 
 /**
- * In a git project (`b` on `dir`): the server's diff; undo restores the files, redo brings them
- * back; a new turn drops what was undone. `removesNewFiles`: undo deletes a file the turn created
- * (1.18.33; 1.2.6 leaves it, as its diff of the turn leaves it out).
+ * In a git project (`b` on `dir`), two turns: each turn's files from the server's diff (the second
+ * turn's without the first's); undo takes back one turn at a time, files included; redo brings back
+ * everything; a new turn drops what was undone. `removesNewFiles`: undo deletes a file the turn
+ * created (1.18.33; 1.2.6 leaves it, as its diff of the turn leaves it out).
  */
 export async function changesInGitUndoRedo(b: OpenCodeBackend, dir: string, key: string, removesNewFiles: boolean): Promise<void> {
-  const events = await collect(b, "[[edit:old.txt|b|B]][[write:new.md|x\n]]", { sessionKey: key });
-  const files = ofType(events, "files_changed")[0]?.metadata.files ?? [];
-  assert.deepEqual([...files].sort((x, y) => x.path.localeCompare(y.path)), [
+  const oldTxt = () => readFileSync(join(dir, "old.txt"), "utf8");
+  const filesOf = async (prompt: string) => {
+    const files = ofType(await collect(b, prompt, { sessionKey: key }), "files_changed")[0]?.metadata.files ?? [];
+    return [...files].sort((x, y) => x.path.localeCompare(y.path));
+  };
+  assert.deepEqual(await filesOf("[[edit:old.txt|b|B]][[write:new.md|x\n]]"), [
     { path: "new.md", additions: 1, deletions: 0 },
     { path: "old.txt", additions: 1, deletions: 1 },
   ]);
   assert.match(await b.diff(key), /--- a\/old\.txt\n\+\+\+ b\/old\.txt\n@@ -1,3 \+1,3 @@\n a\n-b\n\+B\n c\n/);
+  assert.deepEqual(await filesOf("[[edit:old.txt|c|C]]"), [{ path: "old.txt", additions: 1, deletions: 1 }]);
+  assert.equal(await b.diff(key), "--- a/old.txt\n+++ b/old.txt\n@@ -1,3 +1,3 @@\n a\n B\n-c\n+C\n");
 
   assert.equal(await b.undo(key), true);
-  assert.equal(readFileSync(join(dir, "old.txt"), "utf8"), "a\nb\nc\n");
+  assert.equal(oldTxt(), "a\nB\nc\n");
+  assert.equal(await b.undo(key), true);
+  assert.equal(oldTxt(), "a\nb\nc\n");
   assert.equal(existsSync(join(dir, "new.md")), !removesNewFiles);
   assert.equal(await b.undo(key), false, "nothing left to undo");
   assert.equal(await b.redo(key), true);
-  assert.equal(readFileSync(join(dir, "old.txt"), "utf8"), "a\nB\nc\n");
+  assert.equal(oldTxt(), "a\nB\nC\n");
   assert.equal(await b.redo(key), false, "nothing left to redo");
 
   assert.equal(await b.undo(key), true);
-  const after = await collect(b, "[[reply:a new start]]", { sessionKey: key });
-  assert.equal(textOf(after), "a new start");
-  assert.deepEqual((await b.transcript(key)).turns.map((t) => t.text), ["[[reply:a new start]]"], "the undone turn is gone");
+  assert.equal(textOf(await collect(b, "[[reply:a new start]]", { sessionKey: key })), "a new start");
+  const turns = (await b.transcript(key)).turns.map((t) => t.text);
+  assert.deepEqual(turns, ["[[edit:old.txt|b|B]][[write:new.md|x\n]]", "[[reply:a new start]]"], "the undone turn is gone");
 }
 
 /** Fork: a copy under a new key, with the conversation's agent, that goes on by itself; an existing key is refused. */

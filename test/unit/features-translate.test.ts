@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { AgentEvent } from "../../src/agent/events.js";
 import type { OcEvent, OcPart } from "../../src/opencode/rest/wire.js";
+import { sinceEarlier } from "../../src/opencode/backend/changes.js";
 import { ChangedFiles, diffText, mergeChanges } from "../../src/opencode/translate/changed-files.js";
 import { TurnTranslator } from "../../src/opencode/translate/translate.js";
 import { countChanges, diffHunks, normalisePatch, unifiedDiff } from "../../src/opencode/translate/unified-diff.js";
@@ -120,6 +121,25 @@ describe("the files a turn's tools changed", () => {
       { path: "new.md", additions: 3, deletions: 0, diff: "" },
     ];
     assert.deepEqual(mergeChanges(server, fromTools).map((c) => [c.path, c.additions]), [["src/notes.md", 1], ["new.md", 3]]);
+  });
+});
+
+describe("a turn's diff on 1.2.6, which repeats earlier turns' files", () => {
+  test("an entry the previous turn showed as is is left out; a file changed again starts where that turn left it", () => {
+    // Measured: turn 1 edited old.txt; turn 2 edited notes.md, then old.txt again.
+    const turn1 = [{ file: "old.txt", before: "a\nb\nc\n", after: "a\nB\nc\n", additions: 1, deletions: 1, status: "modified" }];
+    const turn2 = [
+      { file: "notes.md", before: "one\n", after: "ONE\n", additions: 1, deletions: 1, status: "modified" },
+      { file: "old.txt", before: "a\nb\nc\n", after: "a\nB\nC\n", additions: 2, deletions: 2, status: "modified" },
+    ];
+    assert.deepEqual(sinceEarlier(turn1, turn1), []);
+    const only2 = sinceEarlier(turn2, turn1);
+    assert.deepEqual(only2[1], { file: "old.txt", before: "a\nB\nc\n", after: "a\nB\nC\n", status: "modified" });
+    const changes = new ChangedFiles();
+    assert.deepEqual(only2.map((d) => changes.fromEntry(d, d.file)).map((c) => [c?.path, c?.additions, c?.deletions]), [["notes.md", 1, 1], ["old.txt", 1, 1]]);
+    // Per-turn patches (1.14 and later) never repeat: nothing is taken away.
+    const patches = [{ file: "a", patch: "@@ -1 +1 @@\n-x\n+y\n" }];
+    assert.deepEqual(sinceEarlier(patches, [{ file: "a", patch: "@@ -1 +1 @@\n-w\n+x\n" }]), patches);
   });
 });
 

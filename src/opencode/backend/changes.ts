@@ -11,11 +11,45 @@ const MAX_DEPTH = 3;
  * What a turn changed: the server's diff for its user message (git projects), completed with the
  * files its tools changed (the only source outside git). `tools` holds the latter when the run
  * followed the turn live; the diff is skipped when the server does not answer in time.
+ * `messages`: the session's, when the caller has them (else read if needed).
  */
-export async function turnChanges(client: OpenCodeClient, sessionId: string, userMessageId: string, tools: ChangedFiles): Promise<FileChange[]> {
-  const server = await client.sessionDiff(sessionId, userMessageId, AbortSignal.timeout(DIFF_WAIT_MS)).catch((): OcFileDiff[] => []);
-  const fromServer = (Array.isArray(server) ? server : []).flatMap((d) => tools.fromEntry(d, d.file) ?? []);
-  return mergeChanges(fromServer, tools.list());
+export async function turnChanges(
+  client: OpenCodeClient,
+  sessionId: string,
+  userMessageId: string,
+  tools: ChangedFiles,
+  messages?: OcMessage[],
+): Promise<FileChange[]> {
+  let server = await serverDiff(client, sessionId, userMessageId);
+  if (server.length > 0) {
+    // OpenCode 1.2.6 repeats in a turn's diff the files earlier turns changed, as texts from the
+    // last commit: the previous turn's diff tells which part is this turn's.
+    const stored = messages ?? (await client.messages(sessionId).catch((): OcMessage[] => []));
+    const previous = stored.filter((m) => isPrompt(m) && m.info.id < userMessageId).at(-1);
+    if (previous) server = sinceEarlier(server, await serverDiff(client, sessionId, previous.info.id));
+  }
+  return mergeChanges(server.flatMap((d) => tools.fromEntry(d, d.file) ?? []), tools.list());
+}
+
+async function serverDiff(client: OpenCodeClient, sessionId: string, userMessageId: string): Promise<OcFileDiff[]> {
+  const diff = await client.sessionDiff(sessionId, userMessageId, AbortSignal.timeout(DIFF_WAIT_MS)).catch((): OcFileDiff[] => []);
+  return Array.isArray(diff) ? diff : [];
+}
+
+/**
+ * A turn's diff without what the previous turn's already showed: a file whose entry is the same
+ * is left out, and one given as whole texts starts from where the previous turn left it.
+ * (A release whose diffs are per turn never repeats an entry, so nothing changes there.)
+ */
+export function sinceEarlier(diff: OcFileDiff[], earlier: OcFileDiff[]): OcFileDiff[] {
+  return diff.flatMap((d) => {
+    const before = earlier.find((e) => e.file === d.file);
+    if (!before) return [d];
+    if (before.patch === d.patch && before.before === d.before && before.after === d.after) return [];
+    if (d.after === undefined || before.after === undefined) return [d];
+    const { patch: _patch, additions: _additions, deletions: _deletions, ...texts } = d;
+    return [{ ...texts, before: before.after, status: "modified" }];
+  });
 }
 
 /**
@@ -31,7 +65,7 @@ export async function conversationDiff(client: OpenCodeClient, sessionId: string
   for (const user of turns) {
     const tools = new ChangedFiles();
     await noteTools(client, messages.filter((m) => m.info.parentID === user.info.id), tools, 0);
-    texts.push(diffText(await turnChanges(client, sessionId, user.info.id, tools)));
+    texts.push(diffText(await turnChanges(client, sessionId, user.info.id, tools, messages)));
   }
   return texts.join("");
 }
