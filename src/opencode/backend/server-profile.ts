@@ -93,6 +93,13 @@ export interface ServerQuirks {
  *   since 1.14; the client checks the content type and detect.ts takes both as "route missing".
  * - `MessageAbortedError`'s message differs; errors are matched on their name.
  * - Event payloads carry an `id` since 1.14: never relied on.
+ * - A turn's diff (`GET /session/{id}/diff?messageID=`, git projects only) is a `patch` per file
+ *   on 1.18.33; whole texts (`before`/`after`) on 1.2.6, which also repeats earlier turns' files
+ *   and leaves out one created in the turn's first step: backend/changes.ts takes the previous
+ *   turn's diff away and adds the turn's own file tools, which is harmless where diffs are exact.
+ * - An unknown agent: 204, then 1.18.33 fails the session without a user message and 1.2.6 does
+ *   nothing. Runs check agents and commands against the server's lists first (catalog.ts).
+ * - Answering a question nobody asks: 404 on 1.18.33 (`{_tag, message}` bodies), `true` on 1.2.6.
  * - `node_modules/.bin/opencode` is a Node wrapper before 1.15 that orphans the server on
  *   SIGTERM: local-server/managed-server.ts always starts the platform binary.
  * Releases before 1.2 (no `message.part.delta`; 1.0 also lacks /global/health, /permission and
