@@ -20,7 +20,7 @@ export class ServerCatalog {
   /** The agents people can use: OpenCode's hidden ones (compaction, title, summary) are its own machinery, left out. */
   agents(fresh = true): Promise<AgentInfo[]> {
     if (fresh || !this.agentList || Date.now() - this.agentList.at > CACHE_MS) {
-      const list = needsRoute(this.client.agents(), "listing agents").then((agents) =>
+      const list = needsRoute(this.client.agents(), "listing agents", true).then((agents) =>
         agents.filter((a) => a.hidden !== true).map((a): AgentInfo => ({
           name: a.name,
           description: a.description ?? "",
@@ -39,7 +39,7 @@ export class ServerCatalog {
 
   commands(fresh = true): Promise<CommandInfo[]> {
     if (fresh || !this.commandList || Date.now() - this.commandList.at > CACHE_MS) {
-      const list = needsRoute(this.client.commands(), "listing commands").then((commands) =>
+      const list = needsRoute(this.client.commands(), "listing commands", true).then((commands) =>
         commands.map((c) => ({ name: c.name, description: c.description ?? "" })),
       );
       this.commandList = { at: Date.now(), list };
@@ -73,13 +73,15 @@ export class ServerCatalog {
 
 /**
  * A call to a route the server's release may lack: such a route answers with the web UI (HTML,
- * 1.14 and later) or a bare 404, which is said as `unsupported` rather than as a broken server.
+ * 1.14 and later) or a 404, which is said as `unsupported` rather than as a broken server. A 404
+ * with an OpenCode error name is the thing asked for missing (a session, a question), unless
+ * `anyNotFound` (a list route, where nothing else can be missing: the seed's servers, say).
  */
-export async function needsRoute<T>(work: Promise<T>, feature: string): Promise<T> {
+export async function needsRoute<T>(work: Promise<T>, feature: string, anyNotFound = false): Promise<T> {
   try {
     return await work;
   } catch (error) {
-    if (error instanceof NotOpenCodeError || (error instanceof ApiError && error.status === 404 && !error.errorName)) {
+    if (error instanceof NotOpenCodeError || (error instanceof ApiError && error.status === 404 && (anyNotFound || !error.errorName))) {
       throw new OpenCodeError("unsupported", `This OpenCode server's release does not support ${feature}; upgrade it (\`npm install -g opencode-ai@latest\`) to use it.`, { cause: error });
     }
     throw error;

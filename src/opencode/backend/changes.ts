@@ -65,7 +65,7 @@ export async function conversationDiff(client: OpenCodeClient, sessionId: string
   for (const user of turns) {
     const tools = new ChangedFiles();
     await noteTools(client, messages.filter((m) => m.info.parentID === user.info.id), tools, 0);
-    texts.push(diffText(await turnChanges(client, sessionId, user.info.id, tools, messages)));
+    if (tools.toolsRun > 0) texts.push(diffText(await turnChanges(client, sessionId, user.info.id, tools, messages)));
   }
   return texts.join("");
 }

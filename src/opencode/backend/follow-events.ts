@@ -58,7 +58,8 @@ export async function* followEvents(client: OpenCodeClient, hub: EventHub, optio
       });
     }
     yield* new LiveFollower(client, options, turn, translator, inbox).follow();
-    if (translator.started) {
+    // Files change only through tools (bash and a subagent's included): a turn without any needs no diff.
+    if (translator.changes.toolsRun > 0) {
       const changes = await turnChanges(client, turn.sessionId, translator.userMessageId, translator.changes);
       if (changes.length > 0) yield filesChangedEvent(changedFiles(changes));
     }

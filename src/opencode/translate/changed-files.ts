@@ -28,6 +28,8 @@ const lineCount = (s: string): number => (s === "" ? 0 : s.split("\n").length - 
 
 export class ChangedFiles {
   private readonly byPath = new Map<string, FileChange>();
+  /** Tools that ended (any tool): a turn that ran none changed no file, and needs no diff. */
+  toolsRun = 0;
 
   /** `projectDir`: absolute paths under it are shown relative to it (learned from the turn's messages when not known yet). */
   constructor(private projectDir?: string) {}
@@ -45,9 +47,10 @@ export class ChangedFiles {
     return [...this.byPath.values()];
   }
 
-  /** A tool part of the turn; only completed file tools count. */
+  /** A tool part of the turn that ended; only completed file tools change files. */
   noteTool(part: OcPart): void {
     const s = part.state;
+    if (s?.status === "completed" || s?.status === "error") this.toolsRun++;
     if (s?.status !== "completed" || !FILE_TOOLS.has(part.tool ?? "")) return;
     const meta = s.metadata;
     const input = s.input ?? {};
