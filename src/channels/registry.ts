@@ -1,12 +1,15 @@
 import type { Check } from "../agent/backend.js";
 import type { Settings } from "../config/settings.js";
 import type { ChannelAdapter, ChannelState } from "./core/types.js";
+import { DiscordAdapter, type DiscordOptions } from "./discord/adapter.js";
+import { checkDiscord } from "./discord/check.js";
 import { TelegramAdapter, type TelegramOptions } from "./telegram/adapter.js";
 import { checkTelegram } from "./telegram/check.js";
 
 /** Test hooks and tuning, per channel. */
 export interface ChannelOverrides {
   telegram?: Partial<TelegramOptions>;
+  discord?: Partial<DiscordOptions>;
 }
 
 /**
@@ -50,5 +53,8 @@ export const CHANNELS: ChannelDefinition[] = [
     configured: (v) => v.discordBotToken !== "",
     allowed: (v) => v.discordAllowedUsers,
     allowEnv: "POCKETPAW_DISCORD_ALLOWED_USERS",
+    adapter: (v, overrides, onState) =>
+      new DiscordAdapter({ token: v.discordBotToken, apiUrl: v.discordApiUrl, gatewayUrl: v.discordGatewayUrl, onState, ...overrides.discord }),
+    check: (v) => checkDiscord(v.discordBotToken, v.discordApiUrl),
   },
 ];
