@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Backend } from "../../src/agent/backend.js";
+import type { Backend, RunOptions } from "../../src/agent/backend.js";
+import { type AgentEvent, doneEvent } from "../../src/agent/events.js";
 import { type ChannelHandle, type StartChannelsOptions, startChannels } from "../../src/channels/index.js";
 import { loadSettings } from "../../src/config/settings.js";
 import { FakeDiscord, type FakeDiscordOptions, type FakeMessage, type FakeUser } from "./fake-discord.js";
@@ -81,3 +82,9 @@ export function shown(message: FakeMessage | undefined): string {
 export function buttonsOf(message: FakeMessage | undefined): Array<{ label: string; id: string }> {
   return (message?.components ?? []).flatMap((row) => row.components.map((b) => ({ label: b.label ?? "", id: b.custom_id ?? "" })));
 }
+
+export const text = (content: string): AgentEvent => ({ type: "message", content, metadata: { partId: "p", messageId: "m" } });
+export const done = (wasStopped = false) => doneEvent({ stopped: wasStopped, failed: false });
+export const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Resolves when the run is stopped. */
+export const stopped = (options: RunOptions) => new Promise<void>((resolve) => options.signal?.addEventListener("abort", () => resolve(), { once: true }));

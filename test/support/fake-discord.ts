@@ -47,8 +47,8 @@ interface Interaction {
   createdAt: number;
   channelId: string;
   acked?: number;
-  /** Ephemeral replies and follow-ups: what the user who pressed saw. */
-  replies: string[];
+  /** Replies and follow-ups, and whether only the user who acted saw them (flags 64). */
+  replies: Array<{ content: string; ephemeral: boolean }>;
 }
 
 export interface FakeDiscordOptions {
@@ -324,7 +324,7 @@ export class FakeDiscord {
       case "POST /webhooks/{}/{}": {
         const interaction = [...this.interactions.values()].find((i) => i.token === at(2));
         if (!interaction?.acked) return apiError(404, 10015, "Unknown Webhook");
-        interaction.replies.push(String(body.content ?? ""));
+        interaction.replies.push({ content: String(body.content ?? ""), ephemeral: (Number(body.flags ?? 0) & 64) !== 0 });
         const channel = this.channels.get(interaction.channelId) as FakeChannel;
         return { ok: messageObject(this.store(channel, this.bot, { content: String(body.content ?? ""), flags: Number(body.flags ?? 0) }), channel, this.users) };
       }
@@ -386,7 +386,7 @@ export class FakeDiscord {
       if (problem) return problem;
     }
     interaction.acked = type;
-    if (type === 4) interaction.replies.push(String(data.content ?? ""));
+    if (type === 4) interaction.replies.push({ content: String(data.content ?? ""), ephemeral: (Number(data.flags ?? 0) & 64) !== 0 });
     if (query.get("with_response") !== "true") return { ok: undefined, status: 204 };
     return { ok: { interaction: { id, type: 3, response_message_loading: type === 5, response_message_ephemeral: (Number(data.flags ?? 0) & 64) !== 0 }, resource: { type } } };
   }
