@@ -67,6 +67,8 @@ export class FakeDiscord {
   readonly channels = new Map<string, FakeChannel>();
   readonly users = new Map<string, FakeUser>([[this.bot.id, this.bot]]);
   commands: Array<Record<string, unknown>> = [];
+  /** Whether the bot has the Message Content intent enabled in the (fake) Developer Portal. */
+  messageContentEnabled = true;
   /** What GET /gateway/bot names as the gateway ("" = this fake's own). */
   announcedGateway = "";
   readonly gateway: FakeGateway;
@@ -78,10 +80,13 @@ export class FakeDiscord {
     private readonly server: Server,
     private readonly options: Required<FakeDiscordOptions>,
   ) {
+    const fake = this;
     this.gateway = new FakeGateway(
       {
         token: this.token,
-        messageContentEnabled: true,
+        get messageContentEnabled() {
+          return fake.messageContentEnabled;
+        },
         ready: () => ({ user: userObject(this.bot), application: { id: this.bot.id, flags: 0 }, guildIds: [this.guildId] }),
         guildCreate: () => this.guildObject(),
       },

@@ -35,7 +35,8 @@ export function discordError(error: unknown, doing: string): ChannelError {
       true,
     );
   }
-  if (code === "DisallowedIntents") {
+  // @discordjs/ws rejects the login with a plain Error when the gateway closes with 4014.
+  if (code === "DisallowedIntents" || (error instanceof Error && /disallowed intents/i.test(error.message))) {
     return new ChannelError(
       "Discord refused the Message Content intent: enable it in the Developer Portal (your application → Bot → Privileged Gateway Intents).",
       true,
