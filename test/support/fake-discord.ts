@@ -249,7 +249,7 @@ export class FakeDiscord {
     const byToken = /^\/(interactions|webhooks)\//.test(path);
     if (!byToken && req.headers.authorization !== `Bot ${this.token}`) return answer(401, { message: "401: Unauthorized", code: 0 });
     const limited = byToken ? undefined : this.rateLimit(req.method ?? "GET", path);
-    if (limited && "retry" in limited) return answer(429, limited.body, limited.headers);
+    if (limited?.refusal) return answer(429, limited.refusal, limited.headers);
     const body = await bodyOf(req);
     const result = this.route(req.method ?? "GET", path, body.json, body.files, url.searchParams);
     if ("ok" in result) answer(result.status ?? 200, result.ok, limited?.headers);
@@ -257,7 +257,7 @@ export class FakeDiscord {
   }
 
   /** The bucket's headers, or a 429 when the bucket (or the global limit) is spent. */
-  private rateLimit(method: string, path: string): { headers: Record<string, string> } | { retry: true; headers: Record<string, string>; body: unknown } {
+  private rateLimit(method: string, path: string): { headers: Record<string, string>; refusal?: unknown } {
     const now = Date.now();
     const second = Math.floor(now / 1000);
     if (this.globalWindow.second !== second) this.globalWindow = { second, count: 0 };
@@ -277,9 +277,8 @@ export class FakeDiscord {
       "x-ratelimit-bucket": Buffer.from(route).toString("hex").slice(0, 32),
     });
     const tooMany = (retryAfter: number, isGlobal: boolean, scope: string) => ({
-      retry: true as const,
       headers: { ...(isGlobal ? {} : headers(0)), "retry-after": String(Math.ceil(retryAfter)), "x-ratelimit-scope": scope, ...(isGlobal ? { "x-ratelimit-global": "true" } : {}) },
-      body: { message: "You are being rate limited.", retry_after: retryAfter, global: isGlobal },
+      refusal: { message: "You are being rate limited.", retry_after: retryAfter, global: isGlobal },
     });
     if (global) return tooMany((1000 - (now % 1000)) / 1000, true, "global");
     if (messages && this.failures.count > 0) {

@@ -149,7 +149,8 @@ export class Prompts {
       this.pending.delete(id);
       refuse();
       const shown = entry.kind === "permission" ? entry.text : entry.record.join("\n");
-      void this.close(entry.ref, `${shown}\n\n${this.io.markup.escape("⏹ Not answered: the turn was stopped.")}`.trim());
+      // Nobody awaits this (it runs from the abort): a failure to edit must not be an unhandled rejection, which ends the process.
+      this.close(entry.ref, `${shown}\n\n${this.io.markup.escape("⏹ Not answered: the turn was stopped.")}`.trim()).catch(() => {});
     };
     if (signal.aborted) stop();
     else signal.addEventListener("abort", stop, { once: true });

@@ -1,4 +1,5 @@
 import {
+  type APIMessage,
   ActionRowBuilder,
   ButtonBuilder,
   ButtonStyle,
@@ -7,12 +8,10 @@ import {
   GatewayIntentBits,
   type Interaction,
   type Message,
-  type MessageCreateOptions,
-  type MessageEditOptions,
   MessageFlags,
-  type MessageManager,
   Partials,
-  type SendableChannels,
+  REST,
+  Routes,
   SimpleShardingStrategy,
 } from "discord.js";
 import { clip, describe } from "../core/text.js";
@@ -46,10 +45,8 @@ export interface DiscordOptions {
   onState?(state: ChannelState["state"], detail: string): void;
 }
 
-type MessageChannel = SendableChannels & { messages: MessageManager };
-
 /** Nobody is ever pinged by the bot: not @everyone, not a role, not a user, not whoever it replies to. */
-const NO_MENTIONS = { parse: [], repliedUser: false } as const;
+const NO_MENTIONS = { parse: [], replied_user: false };
 /** Discord's limits on buttons: 5 rows of 5, labels of 80 characters. */
 const ROWS = 5;
 const PER_ROW = 5;
@@ -67,6 +64,12 @@ export class DiscordAdapter implements ChannelAdapter {
   readonly limits: ChannelLimits;
   botName = "";
   private client: Client | undefined;
+  /**
+   * What sends, edits and registers: discord.js's REST client of its own, not the gateway
+   * client's, because the core still finishes turns (and closes their prompts) after stop().
+   */
+  private readonly rest: REST;
+  private applicationId = "";
   private inbox: Inbox | undefined;
   /** The names of the commands registered, which typed `/name` or `!name` also reach. */
   private commands = new Set<string>();
@@ -74,6 +77,7 @@ export class DiscordAdapter implements ChannelAdapter {
   constructor(private readonly o: DiscordOptions) {
     const interval = o.intervalMs ?? 1000;
     this.limits = { messageLength: 2000, intervalMs: () => interval, typingMs: 10_000, buttonDataBytes: 100 };
+    this.rest = new REST({ api: o.apiUrl }).setToken(o.token);
   }
 
   async start(inbox: Inbox): Promise<void> {
@@ -90,6 +94,7 @@ export class DiscordAdapter implements ChannelAdapter {
       throw discordError(error, "connect");
     }
     this.botName = `@${client.user?.username ?? "bot"}`;
+    this.applicationId = client.application?.id ?? client.user?.id ?? "";
     this.inbox = inbox;
   }
 
@@ -106,8 +111,7 @@ export class DiscordAdapter implements ChannelAdapter {
       intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.DirectMessages, GatewayIntentBits.MessageContent],
       // A DM channel is not in the cache until someone writes in it: without this, DMs are dropped.
       partials: [Partials.Channel],
-      allowedMentions: NO_MENTIONS,
-      failIfNotExists: false,
+      allowedMentions: { parse: [], repliedUser: false },
       rest: { api: this.o.apiUrl },
       ws: gateway
         ? {
@@ -151,7 +155,7 @@ export class DiscordAdapter implements ChannelAdapter {
       // Discord wants an answer within 3 s; the core's own answer is a message in the channel
       // (like the text command's), so the interaction gets a quiet acknowledgement only its user sees.
       await interaction
-        .reply({ content: this.markup.escape(incoming.text), flags: MessageFlags.Ephemeral, allowedMentions: NO_MENTIONS })
+        .reply({ content: this.markup.escape(incoming.text), flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } })
         .catch(fail);
       return;
     }
@@ -168,15 +172,14 @@ export class DiscordAdapter implements ChannelAdapter {
   }
 
   async send(chat: ChatRef, message: Outgoing): Promise<MessageRef> {
-    const channel = await this.channel(chat);
-    const options: MessageCreateOptions = {
+    const body = {
       content: message.text,
-      allowedMentions: NO_MENTIONS,
+      allowed_mentions: NO_MENTIONS,
       ...components(message.buttons),
-      ...(message.replyTo ? { reply: { messageReference: message.replyTo, failIfNotExists: false } } : {}),
+      ...(message.replyTo ? { message_reference: { message_id: message.replyTo, fail_if_not_exists: false } } : {}),
     };
     try {
-      const sent = await channel.send(options);
+      const sent = (await this.rest.post(Routes.channelMessages(chat.id), { body })) as APIMessage;
       return { chat, id: sent.id };
     } catch (error) {
       throw discordError(error, "send a message");
@@ -184,10 +187,9 @@ export class DiscordAdapter implements ChannelAdapter {
   }
 
   async edit(ref: MessageRef, message: Outgoing): Promise<void> {
-    const channel = await this.channel(ref.chat);
-    const options: MessageEditOptions = { content: message.text, allowedMentions: NO_MENTIONS, ...components(message.buttons) };
+    const body = { content: message.text, allowed_mentions: NO_MENTIONS, ...components(message.buttons) };
     try {
-      await channel.messages.edit(ref.id, options);
+      await this.rest.patch(Routes.channelMessage(ref.chat.id, ref.id), { body });
     } catch (error) {
       if (isGone(error)) throw new MessageGoneError(describe(error));
       throw discordError(error, "edit a message");
@@ -195,55 +197,36 @@ export class DiscordAdapter implements ChannelAdapter {
   }
 
   async delete(ref: MessageRef): Promise<void> {
-    const channel = await this.channel(ref.chat);
-    await channel.messages.delete(ref.id).catch((error) => {
+    await this.rest.delete(Routes.channelMessage(ref.chat.id, ref.id)).catch((error) => {
       // Already gone: nothing left to do.
       if (!isGone(error)) throw discordError(error, "delete a message");
     });
   }
 
   async typing(chat: ChatRef): Promise<void> {
-    const channel = await this.channel(chat);
-    await channel.sendTyping().catch((error) => {
+    await this.rest.post(Routes.channelTyping(chat.id)).catch((error) => {
       throw discordError(error, "show typing");
     });
   }
 
   async sendFile(chat: ChatRef, file: { name: string; data: Uint8Array; caption?: string }): Promise<void> {
-    const channel = await this.channel(chat);
-    await channel
-      .send({
-        ...(file.caption ? { content: clip(file.caption, 2000) } : {}),
-        files: [{ attachment: Buffer.from(file.data), name: file.name }],
-        allowedMentions: NO_MENTIONS,
-      })
-      .catch((error) => {
-        throw discordError(error, "send a file");
-      });
+    const body = { ...(file.caption ? { content: clip(file.caption, 2000) } : {}), allowed_mentions: NO_MENTIONS, attachments: [{ id: 0, filename: file.name }] };
+    await this.rest.post(Routes.channelMessages(chat.id), { body, files: [{ name: file.name, data: Buffer.from(file.data) }] }).catch((error) => {
+      throw discordError(error, "send a file");
+    });
   }
 
   /** Registers the slash commands (global, PUT /applications/{id}/commands: the whole list at once). */
   async setCommands(commands: CommandSpec[]): Promise<void> {
     this.commands = new Set(commands.map((c) => c.name));
-    const application = this.client?.application;
-    if (!application) throw discordError(new Error("not connected"), "register the slash commands");
     const body = commands.map((c) => ({
       name: c.name,
       description: clip(c.description, 100),
       ...(c.args ? { options: [{ type: 3, name: "value", description: clip(c.args, 100), required: false }] } : {}),
     }));
-    await application.commands.set(body).catch((error) => {
+    await this.rest.put(Routes.applicationCommands(this.applicationId), { body }).catch((error) => {
       throw discordError(error, "register the slash commands");
     });
-  }
-
-  /** The channel, from discord.js's cache (filled by the gateway) or fetched. */
-  private async channel(chat: ChatRef): Promise<MessageChannel> {
-    const client = this.client;
-    if (!client) throw discordError(new Error("not connected"), "reach the channel");
-    const channel = client.channels.cache.get(chat.id) ?? (await client.channels.fetch(chat.id).catch((e) => Promise.reject(discordError(e, "find the channel"))));
-    if (!channel?.isSendable() || !("messages" in channel)) throw discordError(new Error(`channel ${chat.id} takes no messages`), "find the channel");
-    return channel as MessageChannel;
   }
 }
 
@@ -251,7 +234,7 @@ export class DiscordAdapter implements ChannelAdapter {
  * Buttons as Discord's action rows: the core's rows as given when Discord can take them, else
  * repacked five to a row (a question with many options); past 25 buttons the rest are dropped.
  */
-function components(buttons: Button[][] | undefined): { components?: ActionRowBuilder<ButtonBuilder>[] } {
+function components(buttons: Button[][] | undefined): { components?: ReturnType<ActionRowBuilder<ButtonBuilder>["toJSON"]>[] } {
   if (!buttons) return {};
   const fits = buttons.length <= ROWS && buttons.every((row) => row.length <= PER_ROW);
   const rows = fits ? buttons : chunk(buttons.flat().slice(0, ROWS * PER_ROW), PER_ROW);
@@ -261,7 +244,7 @@ function components(buttons: Button[][] | undefined): { components?: ActionRowBu
       .map((row) =>
         new ActionRowBuilder<ButtonBuilder>().addComponents(
           row.map((b) => new ButtonBuilder().setCustomId(b.data).setLabel(clip(b.label, 80) || "…").setStyle(ButtonStyle.Secondary)),
-        ),
+        ).toJSON(),
       ),
   };
 }

@@ -1,0 +1,52 @@
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { buttonsOf, type DiscordRig, discordRig, OWNER, shown, whenChannel } from "../support/discord-channel.js";
+import { useRealServer } from "../support/real-server.js";
+
+// bash asks first, so that a permission is answered by a button.
+const real = useRealServer({ extraConfig: { permission: { bash: "ask" } } });
+
+describe("the Discord channel on the real OpenCode server (fake Discord, scripted model)", () => {
+  let rig: DiscordRig;
+  before(async () => {
+    rig = await discordRig({ windowMs: 1000 });
+  });
+  after(() => rig.close());
+
+  test("a streamed reply is shown by live edits; a permission is answered by a button; nobody is pinged", async (t) => {
+    const dm = rig.discord.dmChannel(OWNER);
+    await rig.start(real.backend(), { intervalMs: 200 });
+    try {
+      const sentAt = Date.now();
+      rig.discord.say(dm, OWNER, "[[chunks:40]][[delay:40]]");
+      const expected = Array.from({ length: 40 }, (_, i) => `w${i}`).join(" ");
+      const [reply] = await whenChannel(rig.discord, dm, (m) => shown(m[0]).trim() === expected, "the streamed reply", 30_000);
+      assert.ok(reply);
+      const first = rig.discord.calls.find((c) => c.method === "POST" && c.path === `/channels/${dm.id}/messages`);
+      const figures = `first message ${(first?.at ?? 0) - sentAt} ms after the user's (server and model included), then ${reply.edits} edits`;
+      t.diagnostic(figures);
+      console.log(`# discord on the real server: ${figures}`);
+      assert.ok(reply.edits >= 2, `streamed by edits (${reply.edits})`);
+
+      rig.discord.say(dm, OWNER, "[[bash:echo allowed]]");
+      const [prompt] = await whenChannel(rig.discord, dm, (m) => m.some((x) => buttonsOf(x).length > 0), "the permission prompt", 30_000);
+      assert.ok(prompt);
+      assert.match(shown(prompt), /Allow bash\?/);
+      assert.match(shown(prompt), /echo allowed/);
+      rig.discord.press(OWNER, prompt, buttonsOf(prompt).find((b) => b.label === "Allow once")?.id ?? "");
+      const messages = await whenChannel(rig.discord, dm, (m) => m.some((x) => shown(x).includes("Tool result received: allowed")), "the answer after the tool", 30_000);
+      assert.match(shown(messages.find((m) => m.id === prompt.id)), /Allowed once by @owner/);
+      assert.ok(messages.some((m) => /✓ \*\*bash\*\*/.test(shown(m))), "the tool step shown as one line");
+
+      rig.discord.say(dm, OWNER, "[[reply:Attention @everyone and @here: done]]");
+      const [ping] = (await whenChannel(rig.discord, dm, (m) => m.some((x) => shown(x).includes("Attention")), "the reply", 30_000)).filter((m) =>
+        shown(m).includes("Attention"),
+      );
+      assert.equal(ping?.mentionEveryone, false);
+      assert.equal(shown(ping), "Attention @everyone and @here: done");
+      assert.equal(rig.discord.calls.filter((c) => c.status === 429).length, 0);
+    } finally {
+      await rig.stop();
+    }
+  });
+});
