@@ -54,7 +54,13 @@ export const CHANNELS: ChannelDefinition[] = [
     allowed: (v) => v.discordAllowedUsers,
     allowEnv: "POCKETPAW_DISCORD_ALLOWED_USERS",
     adapter: (v, overrides, onState) =>
-      new DiscordAdapter({ token: v.discordBotToken, apiUrl: v.discordApiUrl, gatewayUrl: v.discordGatewayUrl, onState, ...overrides.discord }),
+      new DiscordAdapter({
+        token: v.discordBotToken,
+        apiUrl: v.discordApiUrl,
+        gatewayUrl: v.discordGatewayUrl,
+        onState,
+        ...overrides.discord,
+      }),
     check: (v) => checkDiscord(v.discordBotToken, v.discordApiUrl),
   },
 ];

@@ -19,7 +19,10 @@ export interface DiscordRig {
   handles: ChannelHandle[];
   lines: string[];
   /** Starts (again) the channels on the same fake and home, as `pocketpaw serve` would. */
-  start(backend: Backend, extra?: { env?: Record<string, string>; options?: StartChannelsOptions; intervalMs?: number }): Promise<ChannelHandle[]>;
+  start(
+    backend: Backend,
+    extra?: { env?: Record<string, string>; options?: StartChannelsOptions; intervalMs?: number },
+  ): Promise<ChannelHandle[]>;
   /** Stops the channels (not the fake). */
   stop(): Promise<void>;
   close(): Promise<void>;
@@ -66,11 +69,21 @@ export async function discordRig(fakeOptions: FakeDiscordOptions = {}, allowed =
 }
 
 /** The bot's messages in the channel once `check` holds for them. */
-export function whenChannel(discord: FakeDiscord, channel: { id: string }, check: (messages: FakeMessage[]) => boolean, what: string, ms = 10_000): Promise<FakeMessage[]> {
-  return eventually(() => {
-    const messages = discord.inChannel(channel as never);
-    return check(messages) ? messages : undefined;
-  }, ms, what);
+export function whenChannel(
+  discord: FakeDiscord,
+  channel: { id: string },
+  check: (messages: FakeMessage[]) => boolean,
+  what: string,
+  ms = 10_000,
+): Promise<FakeMessage[]> {
+  return eventually(
+    () => {
+      const messages = discord.inChannel(channel as never);
+      return check(messages) ? messages : undefined;
+    },
+    ms,
+    what,
+  );
 }
 
 /** What Discord shows of a message's Markdown, roughly: escapes resolved, zero-width spaces gone. */
@@ -87,4 +100,5 @@ export const text = (content: string): AgentEvent => ({ type: "message", content
 export const done = (wasStopped = false) => doneEvent({ stopped: wasStopped, failed: false });
 export const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Resolves when the run is stopped. */
-export const stopped = (options: RunOptions) => new Promise<void>((resolve) => options.signal?.addEventListener("abort", () => resolve(), { once: true }));
+export const stopped = (options: RunOptions) =>
+  new Promise<void>((resolve) => options.signal?.addEventListener("abort", () => resolve(), { once: true }));

@@ -14,7 +14,13 @@ describe("connecting to Discord (fake Discord)", () => {
   after(() => rig.close());
   const settings = (env: Record<string, string> = {}) =>
     loadSettings({
-      env: { POCKETPAW_HOME: rig.home, POCKETPAW_DISCORD_BOT_TOKEN: rig.discord.token, POCKETPAW_DISCORD_ALLOWED_USERS: OWNER.id, POCKETPAW_DISCORD_API_URL: rig.discord.apiUrl, ...env },
+      env: {
+        POCKETPAW_HOME: rig.home,
+        POCKETPAW_DISCORD_BOT_TOKEN: rig.discord.token,
+        POCKETPAW_DISCORD_ALLOWED_USERS: OWNER.id,
+        POCKETPAW_DISCORD_API_URL: rig.discord.apiUrl,
+        ...env,
+      },
       cwd: rig.home,
     });
 

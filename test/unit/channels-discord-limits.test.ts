@@ -87,7 +87,13 @@ describe("a flood (Discord's limits at 20× speed: 5 per 250 ms per channel)", (
       const bot = `<@${rig.discord.bot.id}>`;
       const started = Date.now();
       const ids = Array.from({ length: 50 }, (_, i) => rig.discord.say(channel, i % 2 ? OWNER : FRIEND, `${bot} m${i}`));
-      const messages = await whenChannel(rig.discord, channel, (m) => m.filter((x) => shown(x).startsWith("echo:")).length === 50, "50 answers", 40_000);
+      const messages = await whenChannel(
+        rig.discord,
+        channel,
+        (m) => m.filter((x) => shown(x).startsWith("echo:")).length === 50,
+        "50 answers",
+        40_000,
+      );
       const figures = `50 answers in ${((Date.now() - started) / 1000).toFixed(1)} s, ${writes(rig, channel.id).length} sends and edits, ${rig.discord.calls.filter((c) => c.status === 429).length} answered 429`;
       t.diagnostic(figures);
       console.log(`# discord flood: ${figures}`);
@@ -100,7 +106,10 @@ describe("a flood (Discord's limits at 20× speed: 5 per 250 ms per channel)", (
         assert.equal(answers.length, 1, `one answer to m${i}`);
         assert.equal(shown(answers[0]), `echo: m${i}`, `the answer to m${i} is under it`);
       }
-      assert.ok(messages.some((m) => m.edits > 0), "queued notices became the answers");
+      assert.ok(
+        messages.some((m) => m.edits > 0),
+        "queued notices became the answers",
+      );
     } finally {
       await rig.stop();
     }

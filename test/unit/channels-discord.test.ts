@@ -1,7 +1,20 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { QuestionEvent } from "../../src/agent/events.js";
-import { buttonsOf, type DiscordRig, discordRig, done, FRIEND, OWNER, STRANGER, shown, stopped, text, wait, whenChannel } from "../support/discord-channel.js";
+import {
+  buttonsOf,
+  type DiscordRig,
+  discordRig,
+  done,
+  FRIEND,
+  OWNER,
+  STRANGER,
+  shown,
+  stopped,
+  text,
+  wait,
+  whenChannel,
+} from "../support/discord-channel.js";
 import { FakeBackend } from "../support/fake-backend.js";
 import { eventually } from "../support/run.js";
 
@@ -31,8 +44,13 @@ describe("the Discord channel (fake Discord, fake backend)", () => {
         rig.discord.commands.map((c) => c.name),
         ["new", "stop", "model", "agent", "undo", "sessions", "help"],
       );
-      const model = rig.discord.commands.find((c) => c.name === "model") as { options?: Array<{ name: string; type: number; required: boolean }> };
-      assert.deepEqual(model.options?.map((o) => [o.name, o.type, o.required]), [["value", 3, false]]);
+      const model = rig.discord.commands.find((c) => c.name === "model") as {
+        options?: Array<{ name: string; type: number; required: boolean }>;
+      };
+      assert.deepEqual(
+        model.options?.map((o) => [o.name, o.type, o.required]),
+        [["value", 3, false]],
+      );
       const id = rig.discord.say(dm, OWNER, "hello");
       const [reply] = await whenChannel(rig.discord, dm, (m) => m.some((x) => shown(x) === "echo: hello"), "the reply");
       assert.equal(reply?.replyTo, id);
@@ -55,10 +73,20 @@ describe("the Discord channel (fake Discord, fake backend)", () => {
       assert.equal(message.mentionEveryone, false);
       assert.deepEqual(message.mentions, []);
       assert.doesNotMatch(message.content, /@everyone|@here|(?<!\\)<@/);
-      assert.equal(shown(message), `Hey @everyone and @here, ask <@${FRIEND.id}> or <@&123456789012> in <#98765432101>; **bold** *it* ~~gone~~ \\|\\|spoiler\\|\\|`.replace(/\\\|/g, "|"));
+      assert.equal(
+        shown(message),
+        `Hey @everyone and @here, ask <@${FRIEND.id}> or <@&123456789012> in <#98765432101>; **bold** *it* ~~gone~~ \\|\\|spoiler\\|\\|`.replace(
+          /\\\|/g,
+          "|",
+        ),
+      );
       assert.match(message.content, /\*\*bold\*\* \*it\* ~~gone~~ \\\|\\\|spoiler\\\|\\\|/);
       // Every call that carried content also carried allowed_mentions {parse: []}.
-      assert.ok(rig.discord.messages.filter((m) => m.author.id === rig.discord.bot.id && !(m.flags & 64)).every((m) => m.allowedMentions?.parse?.length === 0));
+      assert.ok(
+        rig.discord.messages
+          .filter((m) => m.author.id === rig.discord.bot.id && !(m.flags & 64))
+          .every((m) => m.allowedMentions?.parse?.length === 0),
+      );
     });
   });
 
@@ -89,7 +117,11 @@ describe("the Discord channel (fake Discord, fake backend)", () => {
   test("a permission is asked with buttons, a stranger's press is refused, an allowed press answers it", async () => {
     const dm = rig.discord.dmChannel(OWNER);
     const backend = new FakeBackend(async function* (_m, _o, self) {
-      yield { type: "permission_request", content: "bash: rm -rf build", metadata: { id: "per_1", permission: "bash", patterns: ["rm *"], always: ["rm *"], sessionId: "s" } };
+      yield {
+        type: "permission_request",
+        content: "bash: rm -rf build",
+        metadata: { id: "per_1", permission: "bash", patterns: ["rm *"], always: ["rm *"], sessionId: "s" },
+      };
       const reply = await self.replyTo("per_1");
       yield text(`reply was ${reply}`);
       yield done();
@@ -98,14 +130,27 @@ describe("the Discord channel (fake Discord, fake backend)", () => {
       rig.discord.say(dm, OWNER, "clean up");
       const [prompt] = await whenChannel(rig.discord, dm, (m) => m.some((x) => x.components.length > 0), "the prompt");
       assert.ok(prompt);
-      assert.deepEqual(buttonsOf(prompt).map((b) => b.label), ["Allow once", "Always", "Reject"]);
+      assert.deepEqual(
+        buttonsOf(prompt).map((b) => b.label),
+        ["Allow once", "Always", "Reject"],
+      );
       assert.match(shown(prompt), /Allow bash\?/);
       const foreign = rig.discord.press(STRANGER, prompt, buttonsOf(prompt)[0]?.id ?? "");
-      await eventually(() => rig.discord.interactions.get(foreign)?.replies.some((r) => r.content === "Not allowed." && r.ephemeral), 5000, "the stranger's press refused");
+      await eventually(
+        () => rig.discord.interactions.get(foreign)?.replies.some((r) => r.content === "Not allowed." && r.ephemeral),
+        5000,
+        "the stranger's press refused",
+      );
       assert.equal(rig.discord.interactions.get(foreign)?.acked, 4, "refused with an ephemeral reply");
       assert.deepEqual(backend.replies, []);
       const press = rig.discord.press(OWNER, prompt, buttonsOf(prompt)[1]?.id ?? "");
-      const messages = await whenChannel(rig.discord, dm, (m) => m.some((x) => shown(x).includes("reply was always")), "the reply after the answer");
+      const messages = await whenChannel(
+        rig.discord,
+        dm,
+        // The reply and the prompt's edit go out independently: either may come first.
+        (m) => m.some((x) => shown(x).includes("reply was always")) && m.some((x) => x.id === prompt.id && x.components.length === 0),
+        "the reply after the answer, and the prompt closed",
+      );
       assert.deepEqual(backend.replies, [{ id: "per_1", reply: "always" }]);
       assert.ok(rig.discord.interactions.get(press)?.acked, "the press was acknowledged");
       const answered = messages.find((m) => m.id === prompt.id);
@@ -123,8 +168,21 @@ describe("the Discord channel (fake Discord, fake backend)", () => {
         id: "que_1",
         sessionId: "s",
         questions: [
-          { question: "Which colour?", header: "Colour", options: [{ label: "Red", description: "warm" }, { label: "Blue", description: "" }], multiple: false },
-          { question: "Which sizes?", header: "Sizes", options: ["XS", "S", "M", "L", "XL", "XXL"].map((label) => ({ label, description: "" })), multiple: true },
+          {
+            question: "Which colour?",
+            header: "Colour",
+            options: [
+              { label: "Red", description: "warm" },
+              { label: "Blue", description: "" },
+            ],
+            multiple: false,
+          },
+          {
+            question: "Which sizes?",
+            header: "Sizes",
+            options: ["XS", "S", "M", "L", "XL", "XXL"].map((label) => ({ label, description: "" })),
+            multiple: true,
+          },
         ],
       },
     };
@@ -137,7 +195,15 @@ describe("the Discord channel (fake Discord, fake backend)", () => {
     await session(backend, async () => {
       rig.discord.say(dm, FRIEND, "ask me");
       const press = async (label: string) => {
-        const [message] = await whenChannel(rig.discord, dm, (m) => m.some((x) => buttonsOf(x).some((b) => b.label === label)), `a "${label}" button`);
+        const [message] = await whenChannel(
+          rig.discord,
+          dm,
+          (m) => m.some((x) => buttonsOf(x).some((b) => b.label === label)),
+          `a "${label}" button`,
+        );
+        // As a person would, not within a millisecond of the message appearing: the core takes
+        // the prompt as pending once Discord's answer to its POST is back, a moment after.
+        await wait(150);
         const found = rig.discord.inChannel(dm).find((x) => buttonsOf(x).some((b) => b.label === label)) ?? message;
         assert.ok(found);
         const id = rig.discord.press(FRIEND, found, buttonsOf(found).find((b) => b.label === label)?.id ?? "");
@@ -183,7 +249,12 @@ describe("the Discord channel (fake Discord, fake backend)", () => {
     const dm = rig.discord.dmChannel(OWNER);
     await session(new FakeBackend(), async () => {
       rig.discord.say(dm, OWNER, "!model fake/one");
-      await whenChannel(rig.discord, dm, (m) => m.some((x) => shown(x).includes("Model: fake/one, from the next message on.")), "the model chosen");
+      await whenChannel(
+        rig.discord,
+        dm,
+        (m) => m.some((x) => shown(x).includes("Model: fake/one, from the next message on.")),
+        "the model chosen",
+      );
       rig.discord.say(dm, OWNER, "/help");
       await whenChannel(rig.discord, dm, (m) => m.some((x) => shown(x).includes("/stop — Stop the current turn")), "the help");
       rig.discord.say(dm, OWNER, "!important: not a command");
@@ -220,7 +291,12 @@ describe("the Discord channel (fake Discord, fake backend)", () => {
       rig.discord.say(alpha, OWNER, "just chatting, not for the bot");
       rig.discord.say(alpha, OWNER, `${bot} alpha`);
       rig.discord.say(beta, FRIEND, `beta ${bot}`);
-      const a = await whenChannel(rig.discord, alpha, (m) => shown(m[0]).trim() === "alpha-0 alpha-1 alpha-2 alpha-3 alpha-4", "alpha's reply");
+      const a = await whenChannel(
+        rig.discord,
+        alpha,
+        (m) => shown(m[0]).trim() === "alpha-0 alpha-1 alpha-2 alpha-3 alpha-4",
+        "alpha's reply",
+      );
       const b = await whenChannel(rig.discord, beta, (m) => shown(m[0]).trim() === "beta-0 beta-1 beta-2 beta-3 beta-4", "beta's reply");
       assert.equal(a.length, 1);
       assert.equal(b.length, 1);
@@ -236,7 +312,9 @@ describe("the Discord channel (fake Discord, fake backend)", () => {
     const dm = rig.discord.dmChannel(OWNER);
     const backend = new FakeBackend(async function* (message, options) {
       const file = options.files?.[0];
-      yield text(`got ${file?.name} (${file?.mime}, ${file?.data.byteLength} bytes): ${Buffer.from(file?.data ?? []).toString()} / ${message}`);
+      yield text(
+        `got ${file?.name} (${file?.mime}, ${file?.data.byteLength} bytes): ${Buffer.from(file?.data ?? []).toString()} / ${message}`,
+      );
       yield { type: "tool_use", content: "bash ls", metadata: { name: "bash", input: { command: "ls" }, callId: "c1", summary: "ls" } };
       yield { type: "tool_result", content: "y".repeat(3000), metadata: { name: "bash", callId: "c1", isError: false } };
       yield done();

@@ -9,12 +9,18 @@ describe("Discord Markdown", () => {
   test("plain text: everything Discord would read as formatting is escaped", () => {
     assert.equal(m.escape("a*b_c~d|e`f>g<h[i]j\\k"), "a\\*b\\_c\\~d\\|e\\`f\\>g\\<h\\[i\\]j\\\\k");
     // Only at the start of a line: headings, subtext, lists.
-    assert.equal(m.escape("# title\n-# small\n- item\n+ item\n1. first\n  2) second\na - b # c 3. d"), "\\# title\n\\-# small\n\\- item\n\\+ item\n1\\. first\n  2\\) second\na - b # c 3. d");
+    assert.equal(
+      m.escape("# title\n-# small\n- item\n+ item\n1. first\n  2) second\na - b # c 3. d"),
+      "\\# title\n\\-# small\n\\- item\n\\+ item\n1\\. first\n  2\\) second\na - b # c 3. d",
+    );
   });
 
   test("mentions are defused: @everyone and @here broken by a zero-width space, <@…> escaped", () => {
     assert.equal(m.escape("hi @everyone @here @Everyone"), "hi @\u200beveryone @\u200bhere @\u200bEveryone");
-    assert.equal(m.escape("<@123> <@!123> <@&456> <#789> </cmd:1> <t:1700000000:R>"), "\\<@123\\> \\<@!123\\> \\<@&456\\> \\<#789\\> \\</cmd:1\\> \\<t:1700000000:R\\>");
+    assert.equal(
+      m.escape("<@123> <@!123> <@&456> <#789> </cmd:1> <t:1700000000:R>"),
+      "\\<@123\\> \\<@!123\\> \\<@&456\\> \\<#789\\> \\</cmd:1\\> \\<t:1700000000:R\\>",
+    );
     // In the agent's Markdown too, wherever it is (a code span is shown verbatim by Discord and pings nobody).
     assert.equal(render("**@everyone** look"), "**@\u200beveryone** look");
   });

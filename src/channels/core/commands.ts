@@ -45,7 +45,11 @@ const COMMANDS: Command[] = [
 ];
 
 /** The command menu the adapters register (setMyCommands and the like). */
-export const COMMAND_SPECS: CommandSpec[] = COMMANDS.map(({ name, description, args }) => ({ name, description, ...(args ? { args } : {}) }));
+export const COMMAND_SPECS: CommandSpec[] = COMMANDS.map(({ name, description, args }) => ({
+  name,
+  description,
+  ...(args ? { args } : {}),
+}));
 
 export function findCommand(name: string): Command | undefined {
   return COMMANDS.find((c) => c.name === name);

@@ -1,6 +1,6 @@
 import {
-  type APIMessage,
   ActionRowBuilder,
+  type APIMessage,
   ButtonBuilder,
   ButtonStyle,
   Client,
@@ -108,7 +108,12 @@ export class DiscordAdapter implements ChannelAdapter {
   private makeClient(): Client {
     const gateway = this.o.gatewayUrl;
     const client = new Client({
-      intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.DirectMessages, GatewayIntentBits.MessageContent],
+      intents: [
+        GatewayIntentBits.Guilds,
+        GatewayIntentBits.GuildMessages,
+        GatewayIntentBits.DirectMessages,
+        GatewayIntentBits.MessageContent,
+      ],
       // A DM channel is not in the cache until someone writes in it: without this, DMs are dropped.
       partials: [Partials.Channel],
       allowedMentions: { parse: [], repliedUser: false },
@@ -210,10 +215,16 @@ export class DiscordAdapter implements ChannelAdapter {
   }
 
   async sendFile(chat: ChatRef, file: { name: string; data: Uint8Array; caption?: string }): Promise<void> {
-    const body = { ...(file.caption ? { content: clip(file.caption, 2000) } : {}), allowed_mentions: NO_MENTIONS, attachments: [{ id: 0, filename: file.name }] };
-    await this.rest.post(Routes.channelMessages(chat.id), { body, files: [{ name: file.name, data: Buffer.from(file.data) }] }).catch((error) => {
-      throw discordError(error, "send a file");
-    });
+    const body = {
+      ...(file.caption ? { content: clip(file.caption, 2000) } : {}),
+      allowed_mentions: NO_MENTIONS,
+      attachments: [{ id: 0, filename: file.name }],
+    };
+    await this.rest
+      .post(Routes.channelMessages(chat.id), { body, files: [{ name: file.name, data: Buffer.from(file.data) }] })
+      .catch((error) => {
+        throw discordError(error, "send a file");
+      });
   }
 
   /** Registers the slash commands (global, PUT /applications/{id}/commands: the whole list at once). */
@@ -242,9 +253,16 @@ function components(buttons: Button[][] | undefined): { components?: ReturnType<
     components: rows
       .filter((row) => row.length)
       .map((row) =>
-        new ActionRowBuilder<ButtonBuilder>().addComponents(
-          row.map((b) => new ButtonBuilder().setCustomId(b.data).setLabel(clip(b.label, 80) || "…").setStyle(ButtonStyle.Secondary)),
-        ).toJSON(),
+        new ActionRowBuilder<ButtonBuilder>()
+          .addComponents(
+            row.map((b) =>
+              new ButtonBuilder()
+                .setCustomId(b.data)
+                .setLabel(clip(b.label, 80) || "…")
+                .setStyle(ButtonStyle.Secondary),
+            ),
+          )
+          .toJSON(),
       ),
   };
 }
@@ -256,6 +274,7 @@ function chunk<T>(items: T[], size: number): T[][] {
 /** Why the gateway closed for good, for people (https://discord.com/developers/docs/topics/opcodes-and-status-codes). */
 function gatewayClosed(code: number): string {
   if (code === 4004) return "Discord refused the bot token: check POCKETPAW_DISCORD_BOT_TOKEN.";
-  if (code === 4014) return "Discord refused the Message Content intent: enable it in the Developer Portal (Bot → Privileged Gateway Intents).";
+  if (code === 4014)
+    return "Discord refused the Message Content intent: enable it in the Developer Portal (Bot → Privileged Gateway Intents).";
   return `Discord closed the gateway connection for good (code ${code}); restart pocketpaw serve.`;
 }

@@ -86,7 +86,12 @@ export function commandOf(interaction: ChatInputCommandInteraction): IncomingMes
  * and the core may take longer (it answers after the backend took the reply): after `graceMs`
  * the press is acknowledged silently, and a later `answer(text)` becomes an ephemeral follow-up.
  */
-export function pressAnswer(interaction: ButtonInteraction, graceMs: number, escape: (text: string) => string, onError: (error: unknown) => void) {
+export function pressAnswer(
+  interaction: ButtonInteraction,
+  graceMs: number,
+  escapeText: (text: string) => string,
+  onError: (error: unknown) => void,
+) {
   let state: "open" | "deferring" | "done" = "open";
   let deferred: Promise<unknown> | undefined;
   const timer = setTimeout(() => {
@@ -100,7 +105,7 @@ export function pressAnswer(interaction: ButtonInteraction, graceMs: number, esc
     const wasDeferring = state === "deferring";
     state = "done";
     // A toast is plain text, shown only to who pressed.
-    const toast = text ? { content: escape(text), flags: MessageFlags.Ephemeral as const, allowedMentions: { parse: [] } } : undefined;
+    const toast = text ? { content: escapeText(text), flags: MessageFlags.Ephemeral as const, allowedMentions: { parse: [] } } : undefined;
     if (wasDeferring) {
       await deferred;
       if (toast) await interaction.followUp(toast);

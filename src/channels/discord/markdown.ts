@@ -15,7 +15,7 @@ const INLINE = /[\\*_~|`<>[\]]/g;
 const LINE_START = /(^|\n)([ \t]*)([#+-]|\d+(?=[.)]))/g;
 const EVERYONE = /@(everyone|here)/gi;
 
-const escape = (text: string) =>
+const escapeText = (text: string) =>
   text
     .replace(INLINE, "\\$&")
     .replace(LINE_START, (_whole, start: string, indent: string, mark: string) =>
@@ -49,12 +49,12 @@ function pre(source: string, lang?: string): string {
  * a masked link, the URL in `<…>` so Discord shows no embed and `)` cannot end it early.
  */
 function link(inner: string, href: string): string {
-  if (inner === escape(href) || inner === escape(href.replace(/^mailto:/i, ""))) return href.replace(/[\s<>]/g, encodeURIComponent);
+  if (inner === escapeText(href) || inner === escapeText(href.replace(/^mailto:/i, ""))) return href.replace(/[\s<>]/g, encodeURIComponent);
   return `[${inner}](<${href.replace(/[\s<>]/g, encodeURIComponent)}>)`;
 }
 
 export const discordMarkdown: Markup = {
-  escape,
+  escape: escapeText,
   bold: (inner) => (inner ? `**${inner}**` : ""),
   italic: (inner) => (inner ? `*${inner}*` : ""),
   strike: (inner) => (inner ? `~~${inner}~~` : ""),
