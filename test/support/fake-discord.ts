@@ -135,7 +135,8 @@ export class FakeDiscord {
     channel: FakeChannel,
     from: FakeUser,
     content: string,
-    extra: { files?: Array<{ name: string; mime: string; bytes: Buffer }>; replyTo?: string } = {},
+    /** `ping`: a reply that mentions the author of the message replied to (Discord's client lets people turn it off). */
+    extra: { files?: Array<{ name: string; mime: string; bytes: Buffer }>; replyTo?: string; ping?: boolean } = {},
   ): string {
     this.users.set(from.id, from);
     const attachments: FakeAttachment[] = (extra.files ?? []).map((f) => {
@@ -149,7 +150,7 @@ export class FakeDiscord {
       content,
       attachments,
       mentionEveryone: mentions.everyone,
-      mentions: [...mentions.users, ...(replied ? [replied.author.id] : [])],
+      mentions: [...mentions.users, ...(replied && extra.ping ? [replied.author.id] : [])],
       ...(extra.replyTo ? { replyTo: extra.replyTo } : {}),
     });
     // The gateway's MESSAGE_CREATE adds the channel's type and, in a guild, the author's member.
@@ -157,6 +158,8 @@ export class FakeDiscord {
       ...messageObject(message, channel, this.users),
       channel_type: channel.type,
       ...(channel.guildId ? { member: memberObject(from) } : {}),
+      // A reply carries the message it answers.
+      ...(replied ? { referenced_message: messageObject(replied, channel, this.users) } : {}),
     });
     return message.id;
   }

@@ -90,8 +90,12 @@ describe("connecting to Discord (fake Discord)", () => {
       await whenChannel(rig.discord, dm, (m) => m.some((x) => shown(x) === "echo: still there?"), "the reply after the drop");
       assert.equal(rig.discord.gateway.identifies.length, identifies, "resumed, not identified again");
       assert.equal(handle?.state().state, "running");
+      assert.ok(rig.lines.some((l) => /reconnecting/.test(l)) && rig.lines.some((l) => /connected again/.test(l)), rig.lines.join("\n"));
     } finally {
       await rig.stop();
     }
+    const lines = rig.lines.length;
+    await wait(300);
+    assert.deepEqual(rig.lines.slice(lines), [], "stopping is not reported as a lost connection");
   });
 });

@@ -132,9 +132,13 @@ export class DiscordAdapter implements ChannelAdapter {
     });
     client.on(Events.MessageCreate, (message) => this.onMessage(message));
     client.on(Events.InteractionCreate, (interaction) => void this.onInteraction(interaction));
-    const state = this.o.onState?.bind(this.o) ?? (() => {});
+    // Only while this client is the live one: stop() closing the gateway is no news.
+    const state = (s: ChannelState["state"], detail: string) => {
+      if (this.client === client) this.o.onState?.(s, detail);
+    };
     client.on(Events.ShardReconnecting, () => state("retrying", "lost the Discord gateway; reconnecting"));
     client.on(Events.ShardResume, () => state("running", `${this.botName}: connected again`));
+    client.on(Events.ShardReady, () => this.botName && state("running", `${this.botName}: connected again`));
     client.on(Events.ShardDisconnect, (event) => state("failed", gatewayClosed(event.code)));
     client.on(Events.ShardError, (error) => state("retrying", `Discord gateway: ${describe(error)}`));
     // Without a listener an "error" event would throw.
