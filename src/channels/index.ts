@@ -100,7 +100,11 @@ function connect(channel: Channel, say: (line: string) => void, retryMs: number)
         channel.setState("retrying", describe(error));
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, retryMs);
-          giveUp.signal.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
+          const wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+          giveUp.signal.addEventListener("abort", wake, { once: true });
         });
       }
     }

@@ -118,16 +118,23 @@ export class Channel implements Inbox {
       cursor,
       turn ? { id: turnId(incoming), chat: incoming.chat, text: incoming.text || "(a file)" } : undefined,
     );
-    if (incoming.kind === "press") return this.track(this.press(incoming));
-    if (!this.o.allowed.allows(incoming.user.id)) return this.track(this.refuse(incoming));
-    if (incoming.command) {
-      const command = findCommand(incoming.command.name);
-      if (!command) return this.track(this.say(incoming.chat, `Unknown command /${incoming.command.name}; /help lists them.`));
-      const ctx = this.commandContext(incoming.chat, incoming.user);
-      const run = () => runCommand(command, ctx, incoming.command?.args ?? "");
-      return command.queued ? this.enqueue(incoming.chat, run) : this.track(run());
+    if (incoming.kind === "press") this.track(this.press(incoming));
+    else if (!this.o.allowed.allows(incoming.user.id)) this.track(this.refuse(incoming));
+    else if (incoming.command) this.command(incoming, incoming.command);
+    else this.enqueueTurn(incoming);
+  }
+
+  /** Commands that change the conversation wait for the running turn; the others answer at once. */
+  private command(message: IncomingMessage, given: { name: string; args: string }): void {
+    const command = findCommand(given.name);
+    if (!command) {
+      this.track(this.say(message.chat, `Unknown command /${given.name}; /help lists them.`));
+      return;
     }
-    this.enqueueTurn(incoming);
+    const ctx = this.commandContext(message.chat, message.user);
+    const run = () => runCommand(command, ctx, given.args);
+    if (command.queued) this.enqueue(message.chat, run);
+    else this.track(run());
   }
 
   private enqueueTurn(message: IncomingMessage): void {
@@ -214,8 +221,8 @@ export class Channel implements Inbox {
 
   private line(chat: ChatRef): ChatLine {
     const key = chatKey(chat);
-    let line = this.lines.get(key);
-    if (!line) this.lines.set(key, (line = { chat, jobs: [], busy: false, stopper: undefined }));
+    const line = this.lines.get(key) ?? { chat, jobs: [], busy: false, stopper: undefined };
+    this.lines.set(key, line);
     return line;
   }
 

@@ -27,42 +27,50 @@ interface Page {
   text: string;
 }
 
+/** The items shown in a run of messages; a reply has several when prompts or files come between. */
+interface Segment {
+  items: Item[];
+  pages: Page[];
+  /** No new messages any more (a prompt or a file came after it); its messages may still be edited. */
+  sealed: boolean;
+}
+
 /**
  * The reply to one message as it is written: the agent's text and its tool steps, shown by
  * editing one message as it grows (at the chat's pace: whatever arrived while waiting for the
  * slot goes out in the same edit), continued in further messages past the platform's length.
- * `seal` ends the current messages, so that what follows a prompt or a file comes after it.
+ * `seal` ends the current messages, so that what follows a prompt or a file comes after it;
+ * a tool step shown before the prompt still gets its ✓ there.
  */
 export class LiveReply {
-  private items: Item[] = [];
-  private pages: Page[] = [];
+  private readonly segments: Segment[];
   private dirty = false;
   private loop: Promise<void> | undefined;
   private shown = false;
-  /** When the first text or line was handed over, and when it first became visible (ms since the epoch). */
-  firstContentAt: number | undefined;
-  firstShownAt: number | undefined;
 
   constructor(private readonly target: ReplyTarget) {
-    if (target.placeholder) this.pages = [{ ref: target.placeholder, text: "" }];
+    this.segments = [{ items: [], pages: target.placeholder ? [{ ref: target.placeholder, text: "" }] : [], sealed: false }];
+  }
+
+  private get current(): Segment {
+    return this.segments.at(-1) as Segment;
   }
 
   appendText(text: string): void {
     if (!text) return;
-    const last = this.items.at(-1);
+    const last = this.current.items.at(-1);
     if (last && "text" in last) last.text += text;
-    else this.items.push({ text });
+    else this.current.items.push({ text });
     this.changed();
   }
 
   addLine(line: Line): void {
-    this.items.push({ line });
+    this.current.items.push({ line });
     this.changed();
   }
 
-  /** A line changed (a tool step finished). */
+  /** Something shown changed (a tool step finished): the messages are brought up to date. */
   changed(): void {
-    this.firstContentAt ??= Date.now();
     this.dirty = true;
     this.loop ??= this.flushLoop().finally(() => {
       this.loop = undefined;
@@ -72,18 +80,20 @@ export class LiveReply {
   /** Shows everything so far; what comes next starts a new message. */
   async seal(): Promise<void> {
     await this.settled();
-    this.items = [];
+    const segment = this.current;
     // An unused "queued…" message would stay above what follows: it goes.
-    const unused = this.pages.find((p) => p.text === "");
-    this.pages = [];
+    const unused = segment.pages.find((p) => p.text === "");
+    segment.pages = segment.pages.filter((p) => p !== unused);
+    segment.sealed = true;
+    this.segments.push({ items: [], pages: [], sealed: false });
     if (unused) await this.target.adapter.delete(unused.ref).catch((error) => this.target.onError(error));
   }
 
   /** Shows everything; `empty` (rendered) is shown when the reply has nothing at all. */
   async finish(empty: string): Promise<void> {
     await this.settled();
-    if (!this.shown || this.pages.some((p) => p.text === "")) {
-      this.items.push({ line: { render: () => empty } });
+    if (!this.shown || this.current.pages.some((p) => p.text === "")) {
+      this.current.items.push({ line: { render: () => empty } });
       this.changed();
       await this.settled();
     }
@@ -93,11 +103,12 @@ export class LiveReply {
     while (this.loop) await this.loop;
   }
 
-  private render(): string[] {
+  /** The segment's pages; a sealed one keeps the number of messages it has. */
+  private render(segment: Segment): string[] {
     const { markup, limits } = this.target.adapter;
     const blocks: Block[] = [];
     let afterLine = false;
-    for (const item of this.items) {
+    for (const item of segment.items) {
       if ("text" in item) blocks.push(...renderBlocks(item.text, markup));
       else {
         // Lines in a row (tool steps) stay together, one per line.
@@ -106,29 +117,35 @@ export class LiveReply {
       }
       afterLine = !("text" in item);
     }
-    return paginate(blocks, limits.messageLength, markup.measure);
+    const pages = paginate(blocks, limits.messageLength, markup.measure);
+    return segment.sealed ? pages.slice(0, segment.pages.length) : pages;
+  }
+
+  private stale(): boolean {
+    return this.segments.some((segment) => this.render(segment).some((text, i) => segment.pages[i]?.text !== text));
   }
 
   private async flushLoop(): Promise<void> {
     while (this.dirty) {
       this.dirty = false;
-      if (!this.render().some((text, i) => this.pages[i]?.text !== text)) continue;
+      if (!this.stale()) continue;
       await this.target.pace();
       // Rendered again after the wait: it carries whatever arrived meanwhile.
-      const pages = this.render();
       let paced = true;
-      for (const [i, text] of pages.entries()) {
-        if (this.pages[i]?.text === text) continue;
-        if (!paced) await this.target.pace();
-        paced = false;
-        await this.show(i, text);
+      for (const segment of this.segments) {
+        for (const [i, text] of this.render(segment).entries()) {
+          if (segment.pages[i]?.text === text) continue;
+          if (!paced) await this.target.pace();
+          paced = false;
+          await this.show(segment, i, text);
+        }
       }
     }
   }
 
-  private async show(i: number, text: string): Promise<void> {
+  private async show(segment: Segment, i: number, text: string): Promise<void> {
     const { adapter, chat, replyTo } = this.target;
-    const page = this.pages[i];
+    const page = segment.pages[i];
     try {
       if (page) {
         try {
@@ -136,13 +153,13 @@ export class LiveReply {
           page.text = text;
         } catch (error) {
           if (!(error instanceof MessageGoneError)) throw error;
-          this.pages[i] = { ref: await adapter.send(chat, { text }), text };
+          segment.pages[i] = { ref: await adapter.send(chat, { text }), text };
         }
       } else {
-        this.pages[i] = { ref: await adapter.send(chat, { text, ...(replyTo && i === 0 ? { replyTo } : {}) }), text };
+        const first = segment === this.segments[0] && i === 0;
+        segment.pages[i] = { ref: await adapter.send(chat, { text, ...(replyTo && first ? { replyTo } : {}) }), text };
       }
       this.shown = true;
-      this.firstShownAt ??= Date.now();
     } catch (error) {
       // Not fatal: the next update of the reply tries again.
       this.target.onError(error);

@@ -13,14 +13,15 @@ const PERMISSION_BUTTONS: Array<{ label: string; code: string; reply: Permission
 
 interface PendingPermission {
   kind: "permission";
-  ref: MessageRef;
+  /** Pending from before the message is sent: a press may come back before the send's answer does. */
+  ref: Promise<MessageRef>;
   text: string;
   resolve(answer: PermissionAnswer): void;
 }
 
 interface PendingQuestion {
   kind: "question";
-  ref: MessageRef;
+  ref: Promise<MessageRef>;
   questions: Question[];
   index: number;
   chosen: Set<number>;
@@ -35,7 +36,7 @@ type Pending = PendingPermission | PendingQuestion;
 /**
  * Permission requests and questions of the agent, asked in the chat with buttons and answered
  * by whoever (allowed) presses one first; the message then says who answered what. A prompt
- * whose turn is stopped is closed and refused. Button data: `p:<id>:<o|a|r>`, `q:<id>:<n|d|r>`,
+ * whose turn is stopped is closed and refused. Button data: `p:<id>:<o|a|r>`, `q:<id>:<n|d|r>:<question>`,
  * with ids that differ across restarts, so a button of a previous run of pocketpaw is only "expired".
  */
 export class Prompts {
@@ -53,9 +54,13 @@ export class Prompts {
     const text = lines.join("\n");
     const id = this.nextId();
     const buttons = [PERMISSION_BUTTONS.map((b) => ({ label: b.label, data: `p:${id}:${b.code}` }))];
-    const ref = await this.io.send(chat, { text, buttons });
-    return new Promise((resolve) => {
+    return new Promise((resolve, reject) => {
+      const ref = this.io.send(chat, { text, buttons });
       this.pending.set(id, { kind: "permission", ref, text, resolve });
+      ref.catch((error) => {
+        this.pending.delete(id);
+        reject(error);
+      });
       this.onAbort(signal, id, () => resolve({ reply: "reject", how: "the turn was stopped" }));
     });
   }
@@ -65,16 +70,20 @@ export class Prompts {
     const questions = event.metadata.questions;
     if (questions.length === 0) return [];
     const entry = { kind: "question" as const, questions, index: 0, chosen: new Set<number>(), answers: [], record: [] };
-    const ref = await this.io.send(chat, this.questionMessage(id, entry));
-    return new Promise((resolve) => {
+    return new Promise((resolve, reject) => {
+      const ref = this.io.send(chat, this.questionMessage(id, entry));
       this.pending.set(id, { ...entry, ref, resolve });
+      ref.catch((error) => {
+        this.pending.delete(id);
+        reject(error);
+      });
       this.onAbort(signal, id, () => resolve("reject"));
     });
   }
 
   /** Handles a press of a prompt's button; false when the data is not a prompt's. */
   async press(press: Press): Promise<boolean> {
-    const [kind, id, choice] = press.data.split(":");
+    const [kind, id, choice, step] = press.data.split(":");
     if ((kind !== "p" && kind !== "q") || !id || !choice) return false;
     const entry = this.pending.get(id);
     if (!entry || entry.kind !== (kind === "p" ? "permission" : "question")) {
@@ -82,6 +91,7 @@ export class Prompts {
       return true;
     }
     if (entry.kind === "permission") await this.answerPermission(id, entry, choice, press);
+    else if (Number(step) !== entry.index) await press.answer("That question was answered already.");
     else await this.answerQuestion(id, entry, choice, press);
     return true;
   }
@@ -112,7 +122,7 @@ export class Prompts {
       // A toggle: the answer is given with Done.
       if (!entry.chosen.delete(Number(choice))) entry.chosen.add(Number(choice));
       await press.answer();
-      return this.io.edit(entry.ref, this.questionMessage(id, entry));
+      return this.io.edit(await entry.ref, this.questionMessage(id, entry));
     }
     if (!option && choice !== "d") return press.answer();
     const labels = option ? [option.label] : [...entry.chosen].sort((a, b) => a - b).map((i) => question.options[i]?.label ?? "");
@@ -121,7 +131,7 @@ export class Prompts {
     entry.index++;
     entry.chosen.clear();
     await press.answer(labels.join(", ") || "Done");
-    if (entry.index < entry.questions.length) return this.io.edit(entry.ref, this.questionMessage(id, entry));
+    if (entry.index < entry.questions.length) return this.io.edit(await entry.ref, this.questionMessage(id, entry));
     this.pending.delete(id);
     entry.resolve(entry.answers);
     return this.close(entry.ref, entry.record.join("\n"));
@@ -135,10 +145,12 @@ export class Prompts {
     const described = q.options.filter((o) => o.description);
     if (described.length) lines.push(...described.map((o) => m.escape(`• ${o.label}: ${clip(o.description, 200)}`)));
     if (q.multiple) lines.push(m.italic("Choose any, then Done."));
+    // The question's number is in the data: a late second tap must not answer the next question.
+    const data = (choice: string | number) => `q:${id}:${choice}:${entry.index}`;
     const buttons: Button[][] = q.options.map((o, i) => [
-      { label: `${q.multiple && entry.chosen.has(i) ? "✅ " : ""}${clip(o.label, 60)}`, data: `q:${id}:${i}` },
+      { label: `${q.multiple && entry.chosen.has(i) ? "✅ " : ""}${clip(o.label, 60)}`, data: data(i) },
     ]);
-    buttons.push([...(q.multiple ? [{ label: "Done", data: `q:${id}:d` }] : []), { label: "Reject", data: `q:${id}:r` }]);
+    buttons.push([...(q.multiple ? [{ label: "Done", data: data("d") }] : []), { label: "Reject", data: data("r") }]);
     return { text: lines.join("\n"), buttons };
   }
 
@@ -149,7 +161,6 @@ export class Prompts {
       this.pending.delete(id);
       refuse();
       const shown = entry.kind === "permission" ? entry.text : entry.record.join("\n");
-      // Nobody awaits this (it runs from the abort): a failure to edit must not be an unhandled rejection, which ends the process.
       this.close(entry.ref, `${shown}\n\n${this.io.markup.escape("⏹ Not answered: the turn was stopped.")}`.trim()).catch(() => {});
     };
     if (signal.aborted) stop();
@@ -157,8 +168,8 @@ export class Prompts {
   }
 
   /** The prompt's final text, without buttons. */
-  private async close(ref: MessageRef, text: string): Promise<void> {
-    await this.io.edit(ref, { text, buttons: [] });
+  private async close(ref: Promise<MessageRef>, text: string): Promise<void> {
+    await this.io.edit(await ref, { text, buttons: [] });
   }
 
   private nextId(): string {

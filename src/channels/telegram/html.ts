@@ -5,8 +5,8 @@ import type { Markup } from "../core/markup.js";
  * escaping (MarkdownV2 reserves eighteen characters, and one missed is a refused message).
  * https://core.telegram.org/bots/api#html-style
  */
-const escape = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-const attribute = (text: string) => escape(text).replace(/"/g, "&quot;");
+const escapeHtml = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+const attribute = (text: string) => escapeHtml(text).replace(/"/g, "&quot;");
 
 const ENTITIES: Record<string, string> = { lt: "<", gt: ">", amp: "&", quot: '"' };
 
@@ -20,13 +20,13 @@ export function visibleText(html: string): string {
 }
 
 export const telegramHtml: Markup = {
-  escape,
+  escape: escapeHtml,
   bold: (inner) => `<b>${inner}</b>`,
   italic: (inner) => `<i>${inner}</i>`,
   strike: (inner) => `<s>${inner}</s>`,
-  code: (text) => `<code>${escape(text)}</code>`,
+  code: (text) => `<code>${escapeHtml(text)}</code>`,
   pre: (code, lang) =>
-    lang ? `<pre><code class="language-${attribute(lang)}">${escape(code)}</code></pre>` : `<pre>${escape(code)}</pre>`,
+    lang ? `<pre><code class="language-${attribute(lang)}">${escapeHtml(code)}</code></pre>` : `<pre>${escapeHtml(code)}</pre>`,
   link: (inner, href) => `<a href="${attribute(href)}">${inner}</a>`,
   quote: (inner) => `<blockquote>${inner}</blockquote>`,
   // JavaScript's length counts UTF-16 code units, as Telegram does.
