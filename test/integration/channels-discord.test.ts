@@ -57,10 +57,13 @@ describe("the Discord channel on the real OpenCode server (fake Discord, scripte
         30_000,
       );
       assert.match(shown(messages.find((m) => m.id === prompt.id)), /Allowed once by @owner/);
-      // (The core seals the reply before a prompt, so the step above it keeps its ⏳: a core matter, reported.)
-      assert.ok(
-        messages.some((m) => /^[⏳✓] \*\*bash\*\* `echo allowed`$/.test(m.content)),
-        "the tool step shown as one line",
+      // The step shown above the prompt, one line, gets its ✓ there once the tool ran.
+      await whenChannel(
+        rig.discord,
+        dm,
+        (m) => m.some((x) => /^✓ \*\*bash\*\* `echo allowed`$/.test(x.content)),
+        "the tool step's ✓",
+        10_000,
       );
 
       rig.discord.say(dm, OWNER, "[[reply:Attention @everyone and @here: done]]");
