@@ -3,6 +3,8 @@ import type { Settings } from "../config/settings.js";
 import type { ChannelAdapter, ChannelState } from "./core/types.js";
 import { SlackAdapter, type SlackOptions } from "./slack/adapter.js";
 import { checkSlack } from "./slack/check.js";
+import { DiscordAdapter, type DiscordOptions } from "./discord/adapter.js";
+import { checkDiscord } from "./discord/check.js";
 import { TelegramAdapter, type TelegramOptions } from "./telegram/adapter.js";
 import { checkTelegram } from "./telegram/check.js";
 
@@ -10,6 +12,7 @@ import { checkTelegram } from "./telegram/check.js";
 export interface ChannelOverrides {
   telegram?: Partial<TelegramOptions>;
   slack?: Partial<SlackOptions>;
+  discord?: Partial<DiscordOptions>;
 }
 
 /**
@@ -57,5 +60,14 @@ export const CHANNELS: ChannelDefinition[] = [
     configured: (v) => v.discordBotToken !== "",
     allowed: (v) => v.discordAllowedUsers,
     allowEnv: "POCKETPAW_DISCORD_ALLOWED_USERS",
+    adapter: (v, overrides, onState) =>
+      new DiscordAdapter({
+        token: v.discordBotToken,
+        apiUrl: v.discordApiUrl,
+        gatewayUrl: v.discordGatewayUrl,
+        onState,
+        ...overrides.discord,
+      }),
+    check: (v) => checkDiscord(v.discordBotToken, v.discordApiUrl),
   },
 ];

@@ -31,15 +31,25 @@ interface Command extends CommandSpec {
 const COMMANDS: Command[] = [
   { name: "new", description: "Start a new conversation", queued: true, run: newConversation },
   { name: "stop", description: "Stop the current turn", queued: false, run: stop },
-  { name: "model", description: "Show or choose the model (provider/model)", queued: false, run: model },
-  { name: "agent", description: "Show or choose the agent", queued: false, run: agent },
+  {
+    name: "model",
+    description: "Show or choose the model (provider/model)",
+    args: "provider/model, or default; leave empty to list the models",
+    queued: false,
+    run: model,
+  },
+  { name: "agent", description: "Show or choose the agent", args: "the agent's name; leave empty to list them", queued: false, run: agent },
   { name: "undo", description: "Undo the last turn, files included", queued: true, run: undo },
   { name: "sessions", description: "This chat's conversations", queued: false, run: sessions },
   { name: "help", description: "What this bot does", queued: false, run: help },
 ];
 
 /** The command menu the adapters register (setMyCommands and the like). */
-export const COMMAND_SPECS: CommandSpec[] = COMMANDS.map(({ name, description }) => ({ name, description }));
+export const COMMAND_SPECS: CommandSpec[] = COMMANDS.map(({ name, description, args }) => ({
+  name,
+  description,
+  ...(args ? { args } : {}),
+}));
 
 export function findCommand(name: string): Command | undefined {
   return COMMANDS.find((c) => c.name === name);

@@ -116,6 +116,8 @@ export interface ChannelLimits {
 export interface CommandSpec {
   name: string;
   description: string;
+  /** What the text after the name is, when the command takes one (menus that ask for it, like Discord's slash-command options, show this). */
+  args?: string;
 }
 
 /** A channel could not start or connect; `permanent` when trying again cannot help (a token refused). */
