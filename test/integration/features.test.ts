@@ -125,6 +125,13 @@ describe("the files a turn changed", () => {
   test("outside git: from the turn's file tools, once, just before done; diff from the tools' own diffs", () =>
     changesOutsideGit(real.backend(), "f:changes"));
 
+  test("a subagent's file tools count for the turn, live and in the diff", async () => {
+    const b = real.backend();
+    const events = await collect(b, "[[task:[[write:sub.md|from the subagent\n]]]]", { sessionKey: "f:changes-sub" });
+    assert.deepEqual(ofType(events, "files_changed")[0]?.metadata.files, [{ path: "sub.md", additions: 1, deletions: 0 }]);
+    assert.match(await b.diff("f:changes-sub"), /\+\+\+ b\/sub\.md\n@@ -0,0 \+1,1 @@\n\+from the subagent\n/);
+  });
+
   test("in a git project: the server's diff; undo restores the files, redo brings them back, a new turn drops what was undone", () => {
     const dir = gitProject(real.server.projectDir, "repo-changes");
     return changesInGitUndoRedo(real.backend({ directory: dir }), dir, "f:git", true);

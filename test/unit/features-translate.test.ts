@@ -115,7 +115,7 @@ describe("the files a turn's tools changed", () => {
 
   test("the server's changes come first; the tools add only the files it does not list", () => {
     const tools = new ChangedFiles(DIR);
-    const server = [tools.fromEntry({ file: "src/notes.md", patch: "@@ -1 +1 @@\n-a\n+b\n", additions: 1, deletions: 1 }, undefined)!];
+    const server = [tools.fromEntry({ file: "src/notes.md", patch: "@@ -1 +1 @@\n-a\n+b\n", additions: 1, deletions: 1 }, undefined)].flatMap((c) => c ?? []);
     const fromTools = [
       { path: "notes.md", additions: 9, deletions: 0, diff: "" },
       { path: "new.md", additions: 3, deletions: 0, diff: "" },
@@ -145,7 +145,7 @@ describe("a turn's diff on 1.2.6, which repeats earlier turns' files", () => {
 
 describe("unified diffs", () => {
   test("hunks with three lines of context; far apart changes get two hunks", () => {
-    const before = Array.from({ length: 20 }, (_, i) => `line ${i + 1}`).join("\n") + "\n";
+    const before = `${Array.from({ length: 20 }, (_, i) => `line ${i + 1}`).join("\n")}\n`;
     const after = before.replace("line 2\n", "line two\n").replace("line 18\n", "");
     assert.equal(
       diffHunks(before, after),
