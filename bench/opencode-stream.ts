@@ -89,7 +89,8 @@ function idMaker(prefix: string, start: number): () => string {
 
 /** SSE frames of one turn, in the server's order; `summary` is filled in as they are produced. */
 export function* turnFrames(shape: TurnShape, summary: TurnSummary = emptySummary()): Generator<string> {
-  const t = (templates ??= loadTemplates());
+  templates ??= loadTemplates();
+  const t = templates;
   const rnd = random(shape.seed ?? 1);
   const sid = shape.sessionId;
   const otherSid = `${sid.slice(0, -5)}other`;

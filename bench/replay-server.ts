@@ -104,8 +104,12 @@ async function replayPrebuilt(res: ServerResponse, stream: Prebuilt, mode: Write
 async function replayGenerated(res: ServerResponse, shape: TurnShape, mode: WriteMode, summary: TurnSummary): Promise<void> {
   let batch = "";
   for (const frame of turnFrames(shape, summary)) {
-    if (mode === "event") await write(res, frame);
-    else if ((batch += frame).length >= SLICE) {
+    if (mode === "event") {
+      await write(res, frame);
+      continue;
+    }
+    batch += frame;
+    if (batch.length >= SLICE) {
       await write(res, batch);
       batch = "";
     }

@@ -41,7 +41,9 @@ export function target(what: string, value: number, goal: ">=" | "<=", bound: nu
 /** A table with columns padded to width; numbers right-aligned. */
 export function formatTable(rows: string[][]): string {
   const widths: number[] = [];
-  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
+  for (const row of rows) {
+    for (const [i, cell] of row.entries()) widths[i] = Math.max(widths[i] ?? 0, cell.length);
+  }
   const numeric = (cell: string) => /^[-+]?[\d,.]+( ?[a-zµ%x/]+)?$/i.test(cell) || cell === "n/a";
   const line = (row: string[]) => row.map((cell, i) => (i > 0 && numeric(cell) ? cell.padStart(widths[i] ?? 0) : cell.padEnd(widths[i] ?? 0))).join("  ");
   const [header, ...body] = rows;

@@ -19,7 +19,9 @@ export function ago(then: number, now = Date.now()): string {
  */
 export function columns(rows: string[][], style?: (text: string, row: number, column: number) => string): string[] {
   const widths: number[] = [];
-  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, [...cell].length)));
+  for (const row of rows) {
+    for (const [i, cell] of row.entries()) widths[i] = Math.max(widths[i] ?? 0, [...cell].length);
+  }
   return rows.map((row, r) =>
     row
       .map((cell, i) => {

@@ -104,8 +104,7 @@ class EventStream {
     try {
       for await (const chunk of body) {
         buffer += decoder.decode(chunk, { stream: true }).replace(/\r\n/g, "\n");
-        let end: number;
-        while ((end = buffer.indexOf("\n\n")) >= 0) {
+        for (let end = buffer.indexOf("\n\n"); end >= 0; end = buffer.indexOf("\n\n")) {
           const frame = buffer.slice(0, end);
           buffer = buffer.slice(end + 2);
           const data = frame

@@ -116,8 +116,7 @@ class EventStream {
     try {
       for await (const chunk of body) {
         buffer += decoder.decode(chunk, { stream: true });
-        let end: number;
-        while ((end = buffer.indexOf("\n\n")) >= 0) {
+        for (let end = buffer.indexOf("\n\n"); end >= 0; end = buffer.indexOf("\n\n")) {
           const data = buffer
             .slice(0, end)
             .split("\n")
@@ -439,7 +438,7 @@ describe("scripted tool directives on OpenCode 1.18.33", () => {
         { file: "new.txt", additions: 1, deletions: 0, status: "added" },
       ],
     );
-    assert.match(diffs[0]!.patch ?? "", /^Index: base\.txt\n[^]*-base line\n\+changed line\n/);
+    assert.match(diffs[0]!.patch ?? "", /^Index: base\.txt\n[\s\S]*-base line\n\+changed line\n/);
     assert.deepEqual((await call(target, "GET", `/session/${sid}/diff?messageID=${user.info.id}`)).body, diffs);
     // Measured on 1.18.33: without messageID the route answers [] (and session.summary stays 0).
     const whole = (await call(target, "GET", `/session/${sid}/diff`)).body;

@@ -184,7 +184,7 @@ const words = (n: number) => Array.from({ length: n }, (_, i) => `w${i} `).join(
       const events = await collect(b, "[[reply:planned]]", { sessionKey: "v:agent", agent: "plan" });
       assert.equal(textOf(events), "planned");
       const [user] = (await b.client.messages(ofType(events, "done")[0]?.metadata.sessionId as string)).filter((m) => m.info.role === "user");
-      assert.equal((user?.info as { agent?: string }).agent, "plan");
+      assert.equal((user?.info as { agent?: string } | undefined)?.agent, "plan");
       await unknownAgentAndCommandRefused(b, "v:unknown");
     });
 

@@ -154,10 +154,10 @@ describe("translator across a gap in the stream", () => {
           const [from, to] = a <= b ? [a, b] : [b, a];
           const t = new TurnTranslator(turn);
           const out: AgentEvent[] = [];
-          events.slice(0, from).forEach((e) => out.push(...t.handle(e)));
+          for (const e of events.slice(0, from)) out.push(...t.handle(e));
           t.markGap();
           out.push(...t.resync(storageAt(events, to, turn.sessionId), true));
-          events.slice(to).forEach((e) => out.push(...t.handle(e)));
+          for (const e of events.slice(to)) out.push(...t.handle(e));
           // Reading storage at the end (after idle) is what the backend does when unsure.
           if (resyncAtEnd || !t.complete) out.push(...t.resync(storageAt(events, events.length, turn.sessionId), false));
           assert.equal(textOf(out), textOf(whole), `lost events ${from}..${to}`);

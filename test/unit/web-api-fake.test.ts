@@ -41,6 +41,7 @@ describe("the HTTP API on a fake backend", () => {
 
   test("a backend that throws still gives the client an error and a done", async () => {
     const { call } = apiOn(
+      // biome-ignore lint/correctness/useYield: a run that fails before its first event
       new FakeBackend(async function* () {
         throw new Error("broken");
       }),

@@ -72,7 +72,10 @@ export class EventHub {
   subscribe(sessionId: string, listener: HubListener): () => void {
     if (this.closed) throw new Error("the event hub is closed");
     let set = this.listeners.get(sessionId);
-    if (!set) this.listeners.set(sessionId, (set = new Set()));
+    if (!set) {
+      set = new Set();
+      this.listeners.set(sessionId, set);
+    }
     set.add(listener);
     clearTimeout(this.lingerTimer);
     this.lingerTimer = undefined;
