@@ -1,6 +1,6 @@
 // A fake OpenAI-compatible model for the latency benchmark: it streams `chunks` text chunks
 // `c0 `, `c1 `, … one every `intervalMs`, and notes when it wrote each (performance.now(), the
-// clock of this process, which also runs the readers). The scripted model (src/demo) can't say
+// clock of this process, which also runs the readers). The scripted model (src/opencode/local-server) can't say
 // when it wrote a chunk, which is the one thing this benchmark needs.
 
 import { type IncomingMessage, type ServerResponse, createServer } from "node:http";
