@@ -318,6 +318,30 @@ describe("the OpenAPI document", () => {
     assert.ok(doc.components.schemas.Conversation?.properties?.agent);
   });
 
+  test("every new route is behind the same guard: 401 without the token, 403 from another site", async () => {
+    const backend = new FakeBackend();
+    const token = "t0ken-for-the-unit-tests-1234";
+    const app = dashboardApp({ backend, runs: new ConversationRuns(backend), version: "test", model: "", token, loopback: true });
+    const routes: Array<[string, string, unknown?]> = [
+      ["GET", "/api/agents"],
+      ["GET", "/api/commands"],
+      ["POST", "/api/questions/que_1", { reject: true }],
+      ["GET", "/api/conversations/web:o/diff"],
+      ["POST", "/api/conversations/web:o/undo"],
+      ["POST", "/api/conversations/web:o/redo"],
+      ["POST", "/api/conversations/web:o/compact"],
+      ["POST", "/api/conversations/web:o/fork", { key: "web:o2" }],
+    ];
+    for (const [method, path, body] of routes) {
+      const init = { method, ...(body ? { body: JSON.stringify(body) } : {}) };
+      const headers = { host: "127.0.0.1", "content-type": "application/json" };
+      assert.equal((await app.request(path, { ...init, headers })).status, 401, `${method} ${path} without the token`);
+      const foreign = await app.request(path, { ...init, headers: { ...headers, authorization: `Bearer ${token}`, origin: "http://evil.example" } });
+      assert.equal(foreign.status, 403, `${method} ${path} from another site`);
+    }
+    assert.deepEqual([backend.answers, backend.operations], [[], []]);
+  });
+
   test("wrong methods on the new routes are 405 with Allow", async () => {
     const { call } = apiOn(new FakeBackend());
     for (const [path, allow] of [
