@@ -46,8 +46,12 @@ async function* script(message: string, options: RunOptions, self: FakeBackend):
   for (const [tag, questions] of [["[[question]]", QUESTION], ["[[multi]]", MULTI]] as const) {
     if (!message.includes(tag)) continue;
     const id = `que_${self.runs.length}`;
+    const tool = { name: "question", callId: `call_${id}` };
+    // As OpenCode does: the question tool runs while its question waits.
+    yield { type: "tool_use", content: "question", metadata: { ...tool, input: { questions }, summary: "" } };
     yield { type: "question", content: questions[0]?.question ?? "", metadata: { id, sessionId: "ses_1", questions } };
     const answer = await self.answerTo(id);
+    yield { type: "tool_result", content: `answered ${JSON.stringify(answer)}`, metadata: { ...tool, isError: answer === "reject" } };
     yield text(`You said ${JSON.stringify(answer)}.`, `answer-${id}`);
   }
   if (message.includes("[[changes]]")) {

@@ -79,7 +79,22 @@ describe("the dashboard's features, on a fake backend", () => {
     assert.equal(await card.locator("button.option").first().isDisabled(), true);
     assert.deepEqual(stack.backend.answers.at(-1)?.answer, [["Blue"]]);
     assert.match((await page.textContent(`${lastTurn} .markdown`)) ?? "", /You said \[\["Blue"\]\]/);
+    assert.equal(await page.locator(`${lastTurn} .card.tool`).count(), 0, "no card repeating the question tool");
     await assertInert(page);
+    await page.close();
+  });
+
+  test("a question answered elsewhere (another client, the API) closes the card", async () => {
+    const { page } = await openConversation();
+    await send(page, "Style it [[question]]");
+    const card = page.locator(`${lastTurn} .question`);
+    await card.waitFor();
+    const id = await card.getAttribute("data-question-id");
+    const answered = await fetch(`${stack.url}/api/questions/${id}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ answers: [["Orange"]] }) });
+    assert.equal(answered.status, 200);
+    await finished(page);
+    assert.equal(await card.locator(".outcome").textContent(), "Answered.");
+    assert.equal(await card.locator("button.option").first().isDisabled(), true);
     await page.close();
   });
 

@@ -20,7 +20,19 @@ const out = process.argv[2] ?? fileURLToPath(new URL("../../docs/dashboard.png",
 
 const TODOS = "completed:Read the current styles|in_progress:high:Add a dark palette|Switch themes with prefers-color-scheme|Check contrast in both themes";
 const CSS = "@media (prefers-color-scheme: dark) {\n  :root { --bg: #0f1115; --text: #e6e8ec; }\n}\n";
-const QUESTION = "Which accent colour should the dark theme use?|Orange=The brand colour, as in the light theme|Teal=Calmer on dark backgrounds|Let me type one";
+const QUESTION = JSON.stringify({
+  questions: [
+    {
+      question: "Which accent colour should the dark theme use?",
+      header: "Accent",
+      options: [
+        { label: "Orange", description: "The brand colour, as in the light theme" },
+        { label: "Teal", description: "Calmer on dark backgrounds" },
+      ],
+      multiple: false,
+    },
+  ],
+});
 
 async function send(page: Page, text: string, waitFor: string): Promise<void> {
   await page.fill("#input", text);

@@ -86,6 +86,7 @@ export class QuestionCard {
     this.send = send;
     this.onAnswered = onAnswered;
     this.done = false;
+    this.sending = false;
     const questions = event.metadata.questions;
     this.root = el("div", "card question");
     this.root.dataset.questionId = this.id;
@@ -134,7 +135,8 @@ export class QuestionCard {
    * @param {string} done what the card says once it is sent
    */
   async reply(reply, done) {
-    if (this.done) return;
+    if (this.done || this.sending) return;
+    this.sending = true;
     this.disable(true);
     this.outcome.textContent = "Sending…";
     try {
@@ -146,6 +148,8 @@ export class QuestionCard {
     } catch (error) {
       this.outcome.textContent = messageOf(error);
       this.disable(false);
+    } finally {
+      this.sending = false;
     }
   }
 
@@ -156,13 +160,18 @@ export class QuestionCard {
     this.rejectButton.disabled = disabled;
   }
 
-  /** The turn ended without an answer from this page. */
-  settle() {
-    if (this.done) return;
+  /**
+   * The question is over without an answer from this card: the turn ended, or it was answered
+   * elsewhere. An answer this card is sending says for itself what happened.
+   * @param {string} [outcome]
+   * @param {"closed" | "answered"} [kind]
+   */
+  settle(outcome = "Closed: the turn is over.", kind = "closed") {
+    if (this.done || this.sending) return;
     this.done = true;
     this.disable(true);
-    this.root.classList.add("closed");
-    this.outcome.textContent = "Closed: the turn is over.";
+    this.root.classList.add(kind);
+    this.outcome.textContent = outcome;
   }
 }
 

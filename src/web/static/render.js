@@ -118,12 +118,18 @@ export class TurnView {
         return;
       }
       case "tool_use": {
+        if (this.isQuestionTool(event.metadata.name)) return; // its question card stands for it
         const card = this.toolCard(event.metadata.callId, event.metadata.name, Boolean(event.metadata.subagent));
         card.use(event.content, event.metadata.input, event.metadata.title);
         this.setStatus("");
         return;
       }
       case "tool_result": {
+        if (this.isQuestionTool(event.metadata.name)) {
+          // Answered (here, or by another client), or refused: the questions are over.
+          for (const card of this.questions) card.settle(event.metadata.isError ? "Closed without an answer." : "Answered.", event.metadata.isError ? "closed" : "answered");
+          return;
+        }
         const card = this.toolCard(event.metadata.callId, event.metadata.name, Boolean(event.metadata.subagent));
         card.result(event.content, event.metadata.isError, event.metadata.title);
         return;
@@ -135,6 +141,13 @@ export class TurnView {
       case "question": {
         const card = new QuestionCard(event, this.hooks.answerQuestion, () => this.setStatus(""));
         this.questions.push(card);
+        // The question tool's own card, if it came first, would only repeat it as JSON.
+        for (const [callId, tool] of this.tools) {
+          if (tool.name.textContent === "question" && !tool.done) {
+            tool.root.remove();
+            this.tools.delete(callId);
+          }
+        }
         this.add(card.root);
         this.setStatus("Waiting for your answer…");
         return;
@@ -225,6 +238,11 @@ export class TurnView {
   add(node) {
     this.answer.append(node);
     return node;
+  }
+
+  /** The `question` tool once the turn shows question cards. @param {string} name */
+  isQuestionTool(name) {
+    return name === "question" && this.questions.length > 0;
   }
 
   /**
