@@ -318,6 +318,9 @@ describe("the OpenAPI document", () => {
     assert.ok(doc.components.schemas.Conversation?.properties?.agent);
   });
 
+});
+
+describe("the new routes' guard and methods", () => {
   test("every new route is behind the same guard: 401 without the token, 403 from another site", async () => {
     const backend = new FakeBackend();
     const token = "t0ken-for-the-unit-tests-1234";
