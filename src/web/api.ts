@@ -1,6 +1,5 @@
 import { type Context, Hono } from "hono";
 import { streamSSE } from "hono/streaming";
-import type { z } from "zod";
 import { type Backend, titleFor } from "../agent/backend.js";
 import { BackendError } from "../agent/errors.js";
 import { BACKENDS } from "../agent/registry.js";
@@ -10,7 +9,10 @@ import { HttpError } from "./http-error.js";
 import { openApiDocument } from "./openapi.js";
 import { type RunLog, followRun } from "./run-log.js";
 import type { ConversationRuns } from "./runs.js";
-import { ConversationKey, MessageBody, PermissionId, PermissionReplyBody, RenameBody, validate } from "./schemas.js";
+import { featureRoutes } from "./api-features.js";
+import { jsonBody, keyParam, notFound } from "./request.js";
+import { MessageBody, PermissionId, PermissionReplyBody, RenameBody, validate } from "./schemas.js";
+import { attachmentsOf } from "./attachments.js";
 
 export interface ApiDeps {
   backend: Backend;
@@ -28,6 +30,8 @@ export interface ConversationSummary {
   key: string;
   title: string;
   model: string;
+  /** The agent the conversation's turns use; "" = the server's default. */
+  agent: string;
   sessionId?: string;
   createdAt: number;
   lastUsedAt: number;
@@ -39,11 +43,12 @@ const HEARTBEAT_MS = 15_000;
 export function apiRoutes(deps: ApiDeps): Hono {
   const { backend, runs } = deps;
   const api = new Hono();
-  const keyOf = (c: Context) => validate(ConversationKey, c.req.param("key"), "conversation key");
+  const keyOf = (c: Context) => keyParam(c);
   const summary = (record: ConversationRecord): ConversationSummary => ({
     key: record.key,
     title: record.title,
     model: record.model,
+    agent: record.agent,
     sessionId: record.sessionId,
     createdAt: record.createdAt,
     lastUsedAt: record.lastUsedAt,
@@ -85,7 +90,7 @@ export function apiRoutes(deps: ApiDeps): Hono {
     const starting = runs
       .running()
       .filter((log) => !known.has(log.key))
-      .map((log): ConversationSummary => ({ key: log.key, title: titleFor(log.text), model: "", createdAt: log.startedAt, lastUsedAt: log.startedAt, running: true }));
+      .map((log): ConversationSummary => ({ key: log.key, title: titleFor(log.text), model: "", agent: "", createdAt: log.startedAt, lastUsedAt: log.startedAt, running: true }));
     return c.json({ conversations: [...starting, ...stored] });
   });
 
@@ -99,7 +104,7 @@ export function apiRoutes(deps: ApiDeps): Hono {
     const last = turns.at(-1);
     if (log && !log.finished && last?.text === log.text) turns = turns.slice(0, -1);
     return c.json({
-      conversation: record ? summary(record) : { key, title: titleFor(log?.text ?? ""), model: "", createdAt: log?.startedAt ?? 0, lastUsedAt: log?.startedAt ?? 0, running: runs.isRunning(key) },
+      conversation: record ? summary(record) : { key, title: titleFor(log?.text ?? ""), model: "", agent: "", createdAt: log?.startedAt ?? 0, lastUsedAt: log?.startedAt ?? 0, running: runs.isRunning(key) },
       turns,
       run: log ? runInfo(log) : null,
     });
@@ -126,7 +131,20 @@ export function apiRoutes(deps: ApiDeps): Hono {
   api.post("/conversations/:key/messages", async (c) => {
     const key = keyOf(c);
     const body = await jsonBody(c, MessageBody, "message");
-    const log = runs.start(key, { text: body.text, ...(body.model ? { model: body.model } : {}), ...(body.maxTurns !== undefined ? { maxTurns: body.maxTurns } : {}) });
+    const files = attachmentsOf(body.files);
+    runs.assertIdle(key);
+    // "" goes back to the server's default agent for this and the next turns.
+    if (body.agent === "") backend.setAgent(key, "");
+    const log = runs.start(key, {
+      // A command shows as the person would type it.
+      text: body.command ? `/${body.command}${body.text ? ` ${body.text}` : ""}` : body.text,
+      prompt: body.text,
+      ...(body.model ? { model: body.model } : {}),
+      ...(body.agent ? { agent: body.agent } : {}),
+      ...(body.command ? { command: body.command } : {}),
+      ...(files.length ? { files } : {}),
+      ...(body.maxTurns !== undefined ? { maxTurns: body.maxTurns } : {}),
+    });
     return streamRun(c, log, 0);
   });
 
@@ -153,6 +171,8 @@ export function apiRoutes(deps: ApiDeps): Hono {
     return c.json({ id, reply });
   });
 
+  api.route("/", featureRoutes({ backend, runs, summary }));
+
   return api;
 }
 
@@ -160,25 +180,7 @@ function runInfo(log: RunLog) {
   return { id: log.runId, running: !log.finished, text: log.text, startedAt: log.startedAt, lastEventId: `${log.runId}-${log.lastSeq}` };
 }
 
-function notFound(key: string): HttpError {
-  return new HttpError(404, "not_found", `There is no conversation "${key}" on this OpenCode server and directory.`);
-}
 
-/** The JSON body of a request, checked against its schema. */
-async function jsonBody<S extends z.ZodType>(c: Context, schema: S, what: string): Promise<z.output<S>> {
-  const type = c.req.header("content-type") ?? "";
-  if (!/^application\/json\b/i.test(type)) {
-    throw new HttpError(415, "unsupported_media_type", `Send the ${what} as JSON, with Content-Type: application/json.`);
-  }
-  let value: unknown;
-  try {
-    value = await c.req.json();
-  } catch (error) {
-    if (error instanceof HttpError) throw error;
-    throw new HttpError(400, "bad_request", `The ${what} is not valid JSON.`);
-  }
-  return validate(schema, value, what);
-}
 
 /**
  * A run as Server-Sent Events from after `seq`: one frame per AgentEvent (`id: <run>-<seq>`,

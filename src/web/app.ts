@@ -1,12 +1,20 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { type ApiDeps, apiRoutes } from "./api.js";
+import { formatBytes } from "./attachments.js";
 import { HttpError, toHttpError } from "./http-error.js";
+import { MAX_MESSAGE_BODY_BYTES } from "./schemas.js";
 import { type AccessOptions, accessGuard, pageHeaders, strictTransport } from "./security.js";
 import { loadAssets, serveAssets } from "./static-assets.js";
 
-/** Request bodies larger than this are refused (the biggest valid one is a 100,000-character message). */
+/**
+ * Request bodies larger than this are refused (the biggest valid one is a 100,000-character
+ * message); a message, which may carry files, up to MAX_MESSAGE_BODY_BYTES.
+ */
 export const MAX_BODY_BYTES = 512 * 1024;
+
+/** POST /api/conversations/{key}/messages: the one route with the larger limit. */
+const MESSAGES = /^\/api\/conversations\/[^/]+\/messages$/;
 
 export type DashboardAppOptions = ApiDeps & AccessOptions;
 
@@ -17,15 +25,16 @@ export function dashboardApp(options: DashboardAppOptions): Hono {
   app.use("*", pageHeaders());
   app.use("*", strictTransport());
   app.use("*", accessGuard(options));
-  app.use(
-    "/api/*",
+  const limit = (maxSize: number, what: string) =>
     bodyLimit({
-      maxSize: MAX_BODY_BYTES,
+      maxSize,
       onError: () => {
-        throw new HttpError(413, "payload_too_large", `The request body is larger than ${MAX_BODY_BYTES / 1024} KB.`);
+        throw new HttpError(413, "payload_too_large", `The request body is larger than ${formatBytes(maxSize)}${what}.`);
       },
-    }),
-  );
+    });
+  const requestLimit = limit(MAX_BODY_BYTES, "");
+  const messageLimit = limit(MAX_MESSAGE_BODY_BYTES, " (a message's files may hold about 10 MB in all)");
+  app.use("/api/*", (c, next) => (c.req.method === "POST" && MESSAGES.test(c.req.path) ? messageLimit : requestLimit)(c, next));
   app.route("/api", apiRoutes(options));
   const allowed = apiMethods(app);
   serveAssets(app, assets);

@@ -15,6 +15,7 @@ export const WEB_ERROR_CODES = [
   "not_found",
   "method_not_allowed",
   "busy",
+  "exists",
   "too_many_runs",
   "no_run",
   "upstream",

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { AGENT_EVENT_TYPES, DONE_REASONS, ERROR_CODES } from "../agent/events.js";
 import { WEB_ERROR_CODES } from "./http-error.js";
-import { ConversationKey, MessageBody, PermissionId, PermissionReplyBody, RenameBody } from "./schemas.js";
+import { ConversationKey, ForkBody, MessageBody, PermissionId, PermissionReplyBody, QuestionId, QuestionReplyBody, RenameBody } from "./schemas.js";
 
 /**
  * The HTTP API as OpenAPI 3.1, served at /api/openapi.json. Request bodies and parameters come
@@ -30,7 +30,7 @@ const schemas = {
   AgentEvent: {
     type: "object",
     description:
-      "One event of a run (see src/agent/events.ts). `message`: a chunk of the answer's text; `thinking`/`thinking_done`: reasoning; `tool_use`/`tool_result`: a tool step (metadata name, input, callId, summary; content the output); `permission_request`: answer it with POST /api/permissions/{metadata.id}; `token_usage`; `status`; `error` (metadata.code: " +
+      "One event of a run (see src/agent/events.ts). `message`: a chunk of the answer's text; `thinking`/`thinking_done`: reasoning; `tool_use`/`tool_result`: a tool step (metadata name, input, callId, summary; content the output); `permission_request`: answer it with POST /api/permissions/{metadata.id}; `question`: the agent asks (metadata id, questions: [{question, header, options: [{label, description}], multiple}]), answer it with POST /api/questions/{metadata.id}; `todo`: the agent's todo list as it stands now (metadata todos: [{content, status, priority}]); `files_changed`: the files the turn changed, before `done` (metadata files: [{path, additions, deletions}]; GET /api/conversations/{key}/diff has the diff); `token_usage`; `status`; `error` (metadata.code: " +
       ERROR_CODES.join("|") +
       "); `done` is always last (metadata.reason " +
       DONE_REASONS.join("|") +
@@ -40,11 +40,12 @@ const schemas = {
   },
   Conversation: {
     type: "object",
-    required: ["key", "title", "model", "createdAt", "lastUsedAt", "running"],
+    required: ["key", "title", "model", "agent", "createdAt", "lastUsedAt", "running"],
     properties: {
       key: { type: "string" },
       title: { type: "string" },
       model: { type: "string", description: "provider/model, or empty for the configured one" },
+      agent: { type: "string", description: "The agent its turns use, or empty for the server's default" },
       sessionId: { type: "string", description: "The OpenCode session" },
       createdAt: { type: "integer", description: "ms since the epoch" },
       lastUsedAt: { type: "integer" },
@@ -60,9 +61,26 @@ const schemas = {
     type: "object",
     properties: { id: { type: "string" }, running: { type: "boolean" }, text: { type: "string" }, startedAt: { type: "integer" }, lastEventId: { type: "string" } },
   },
+  Agent: {
+    type: "object",
+    required: ["name", "description", "mode", "builtIn"],
+    properties: {
+      name: { type: "string" },
+      description: { type: "string" },
+      mode: { type: "string", enum: ["primary", "subagent", "all"], description: "`primary` and `all` ones can answer a conversation; subagents are called by them" },
+      builtIn: { type: "boolean", description: "Built into the server rather than configured" },
+    },
+  },
+  Command: {
+    type: "object",
+    required: ["name", "description"],
+    properties: { name: { type: "string", description: "Without the slash: `init`" }, description: { type: "string" } },
+  },
   MessageRequest: jsonSchema(MessageBody),
   PermissionReply: jsonSchema(PermissionReplyBody),
+  QuestionReply: jsonSchema(QuestionReplyBody),
   RenameRequest: jsonSchema(RenameBody),
+  ForkRequest: jsonSchema(ForkBody),
 };
 
 const ref = (name: keyof typeof schemas) => ({ $ref: `#/components/schemas/${name}` });
@@ -76,6 +94,12 @@ const eventStream = {
   content: { "text/event-stream": { schema: { type: "string" } } },
 };
 const common = { "401": error("The access token is missing or wrong."), "403": error("A request from another site, or addressed to another host.") };
+const operationErrors = {
+  "404": error("No such conversation."),
+  "409": error("A turn is running in the conversation, or another operation is (code busy)."),
+  "502": error("The OpenCode server failed."),
+  ...common,
+};
 
 export function openApiDocument(version: string): Record<string, unknown> {
   return {
@@ -91,14 +115,14 @@ export function openApiDocument(version: string): Record<string, unknown> {
     paths: {
       "/api/conversations/{key}/messages": {
         post: {
-          summary: "Send a message; the answer streams as Server-Sent Events",
+          summary: "Send a message (or run a command), with files if any; the answer streams as Server-Sent Events",
           parameters: [keyParam],
           requestBody: body("MessageRequest"),
           responses: {
             "200": eventStream,
             "400": error("Bad key or body."),
             "409": error("A turn is already running in this conversation (code busy)."),
-            "413": error("The body is too large."),
+            "413": error("The body is too large, or a file is larger than 10 MB (code payload_too_large)."),
             "415": error("The body is not JSON."),
             "429": error("Too many turns running at once."),
             ...common,
@@ -129,6 +153,77 @@ export function openApiDocument(version: string): Record<string, unknown> {
           parameters: [{ name: "id", in: "path", required: true, schema: jsonSchema(PermissionId) }],
           requestBody: body("PermissionReply"),
           responses: { "200": json({ type: "object", properties: { id: { type: "string" }, reply: { type: "string" } } }), "400": error("Bad body."), "404": error("No such request."), ...common },
+        },
+      },
+      "/api/questions/{id}": {
+        post: {
+          summary: "Answer the agent's question (a `question` event), or refuse it",
+          parameters: [{ name: "id", in: "path", required: true, schema: jsonSchema(QuestionId) }],
+          requestBody: body("QuestionReply"),
+          responses: {
+            "200": json({ type: "object", properties: { id: { type: "string" }, answers: { type: "array", items: { type: "array", items: { type: "string" } } }, reject: { type: "boolean" } } }),
+            "400": error("Bad body: neither or both of answers and reject."),
+            "404": error("No such question (already answered, or the turn ended)."),
+            ...common,
+          },
+        },
+      },
+      "/api/conversations/{key}/diff": {
+        get: {
+          summary: "What the conversation's last turn (or, with ?all=1, all its turns) changed, as a unified diff",
+          parameters: [keyParam, { name: "all", in: "query", required: false, schema: { type: "string", enum: ["0", "1", "false", "true"] }, description: "1: the whole conversation's changes" }],
+          responses: {
+            "200": json({ type: "object", properties: { diff: { type: "string", description: "Unified diff; empty when nothing changed" } } }),
+            "404": error("No such conversation."),
+            "502": error("The OpenCode server failed."),
+            ...common,
+          },
+        },
+      },
+      "/api/conversations/{key}/undo": {
+        post: {
+          summary: "Revert the conversation's last turn on the server, files included",
+          parameters: [keyParam],
+          responses: { "200": json({ type: "object", properties: { undone: { type: "boolean", description: "false when there was nothing to undo" } } }), ...operationErrors },
+        },
+      },
+      "/api/conversations/{key}/redo": {
+        post: {
+          summary: "Restore what undo reverted",
+          parameters: [keyParam],
+          responses: { "200": json({ type: "object", properties: { redone: { type: "boolean", description: "false when there was nothing to redo" } } }), ...operationErrors },
+        },
+      },
+      "/api/conversations/{key}/fork": {
+        post: {
+          summary: "Continue a copy of the conversation under a new key",
+          parameters: [keyParam],
+          requestBody: body("ForkRequest"),
+          responses: {
+            "201": json({ type: "object", properties: { conversation: ref("Conversation") } }, "The new conversation"),
+            "400": error("Bad body."),
+            ...operationErrors,
+            "409": error("The new key exists already (code exists), or a turn is running in the conversation (code busy)."),
+          },
+        },
+      },
+      "/api/conversations/{key}/compact": {
+        post: {
+          summary: "Summarise the conversation on the server so that it takes less context",
+          parameters: [keyParam],
+          responses: { "200": json({ type: "object", properties: { compacted: { type: "boolean" } } }), ...operationErrors },
+        },
+      },
+      "/api/agents": {
+        get: {
+          summary: "The OpenCode server's agents (primary ones can answer a conversation: `agent` in a message)",
+          responses: { "200": json({ type: "object", properties: { agents: { type: "array", items: ref("Agent") } } }), "502": error("The OpenCode server failed."), ...common },
+        },
+      },
+      "/api/commands": {
+        get: {
+          summary: "The OpenCode server's commands (`command` in a message runs one)",
+          responses: { "200": json({ type: "object", properties: { commands: { type: "array", items: ref("Command") } } }), "502": error("The OpenCode server failed."), ...common },
         },
       },
       "/api/conversations": {

@@ -1,12 +1,18 @@
 import { randomBytes } from "node:crypto";
-import type { AgentBackend } from "../agent/backend.js";
+import type { AgentBackend, Attachment } from "../agent/backend.js";
 import { driveRun } from "../agent/run-driver.js";
 import { HttpError } from "./http-error.js";
 import { RunLog } from "./run-log.js";
 
 export interface RunRequest {
+  /** What the person wrote, as shown (for a command: `/name arguments`). */
   text: string;
+  /** What is sent: the prompt, or the command's arguments; default `text`. */
+  prompt?: string;
   model?: string;
+  agent?: string;
+  command?: string;
+  files?: Attachment[];
   maxTurns?: number;
 }
 
@@ -32,6 +38,8 @@ export class ConversationRuns {
   /** Makes run ids (and so SSE ids) differ across restarts of pocketpaw. */
   private readonly bootId = randomBytes(4).toString("hex");
   private counter = 0;
+  /** Conversations with an operation going on (undo, compact, …) → what it is. */
+  private readonly operations = new Map<string, string>();
   private readonly maxActive: number;
   private readonly keepFinished: number;
 
@@ -57,10 +65,7 @@ export class ConversationRuns {
   }
 
   start(key: string, request: RunRequest): RunLog {
-    if (this.isRunning(key)) {
-      const stop = `POST /api/conversations/${encodeURIComponent(key)}/stop`;
-      throw new HttpError(409, "busy", `A turn is already running in conversation "${key}": wait for it to end, or stop it (${stop}).`, 1);
-    }
+    this.assertIdle(key);
     if (this.running().length >= this.maxActive) {
       throw new HttpError(429, "too_many_runs", `${this.maxActive} turns are already running; try again when one has ended.`, 5);
     }
@@ -77,6 +82,30 @@ export class ConversationRuns {
     });
     this.pumps.add(pump);
     return log;
+  }
+
+  /**
+   * Runs an operation on the conversation (undo, redo, fork, compact) while no turn runs in it:
+   * 409 busy when one does, and no turn starts (nor another operation) until it is over.
+   */
+  async exclusive<T>(key: string, what: string, operation: () => Promise<T>): Promise<T> {
+    this.assertIdle(key);
+    this.operations.set(key, what);
+    try {
+      return await operation();
+    } finally {
+      this.operations.delete(key);
+    }
+  }
+
+  /** 409 busy when a turn runs in the conversation or an operation is going on. */
+  assertIdle(key: string): void {
+    if (this.isRunning(key)) {
+      const stop = `POST /api/conversations/${encodeURIComponent(key)}/stop`;
+      throw new HttpError(409, "busy", `A turn is already running in conversation "${key}": wait for it to end, or stop it (${stop}).`, 1);
+    }
+    const operation = this.operations.get(key);
+    if (operation) throw new HttpError(409, "busy", `Conversation "${key}" is busy (${operation}); try again when that is done.`, 1);
   }
 
   /**
@@ -105,16 +134,19 @@ export class ConversationRuns {
     clearTimeout(timer);
   }
 
-  /** The run into its log, on the run driver (which ends every run with `done`); permissions wait for the API. */
+  /** The run into its log, on the run driver (which ends every run with `done`); permissions and questions wait for the API. */
   private async pump(log: RunLog, request: RunRequest, signal: AbortSignal): Promise<void> {
     try {
       const run = {
         sessionKey: log.key,
         signal,
         ...(request.model ? { model: request.model } : {}),
+        ...(request.agent ? { agent: request.agent } : {}),
+        ...(request.command ? { command: request.command } : {}),
+        ...(request.files?.length ? { files: request.files } : {}),
         ...(request.maxTurns !== undefined ? { maxTurns: request.maxTurns } : {}),
       };
-      await driveRun(this.backend, request.text, { run, onEvent: (event) => void log.append(event) });
+      await driveRun(this.backend, request.prompt ?? request.text, { run, onEvent: (event) => void log.append(event) });
     } finally {
       log.finish();
     }

@@ -32,8 +32,15 @@ export class FakeBackend implements Backend {
   readonly runs: Array<{ message: string; options: RunOptions }> = [];
   /** The server's state: undefined = healthy; else what health() throws. */
   down: BackendError | undefined;
+  /** What diff() returns (for the last turn, and with `all`). */
+  diffs = { last: "--- a/notes.md\n+++ b/notes.md\n@@ -1 +1 @@\n-old\n+new\n", all: "--- a/notes.md\n+++ b/notes.md\n@@ -1 +1 @@\n-old\n+new\n" };
+  /** Stored turns per conversation key, for transcript(). */
+  readonly transcripts = new Map<string, Transcript["turns"]>();
   private readonly store = new MemorySessionStore();
+  /** What undo() and redo() answer: false = nothing to undo or redo. */
+  undoable = true;
   private readonly waiting = new Map<string, (reply: PermissionReply) => void>();
+  private readonly waitingAnswers = new Map<string, (answer: QuestionAnswer) => void>();
 
   constructor(private readonly script: Script = echo) {}
 
@@ -47,7 +54,7 @@ export class FakeBackend implements Backend {
     if (!this.store.get({ key, ...this.place })) {
       const now = Date.now();
       this.store.put({ key, ...this.place, sessionId: `ses_${this.runs.length}`, title: message.slice(0, 60), model: options.model ?? "", agent: options.agent ?? "", createdAt: now, lastUsedAt: now, lastMessageId: "" });
-    }
+    } else if (options.agent) this.setAgent(key, options.agent); // the agent is remembered for the conversation
     yield* this.script(message, options, this);
   }
 
@@ -59,6 +66,13 @@ export class FakeBackend implements Backend {
     const answered = this.answers.find((a) => a.id === id);
     if (answered) return Promise.resolve(JSON.stringify(answered.answer) as PermissionReply);
     return new Promise((resolve) => this.waiting.set(id, resolve));
+  }
+
+  /** Resolves with the answer the front sends to question `id`. */
+  answerTo(id: string): Promise<QuestionAnswer> {
+    const given = this.answers.find((a) => a.id === id);
+    if (given) return Promise.resolve(given.answer);
+    return new Promise((resolve) => this.waitingAnswers.set(id, resolve));
   }
 
   async stop(): Promise<boolean> {
@@ -75,6 +89,7 @@ export class FakeBackend implements Backend {
     if (id === "que_missing") throw new BackendError("not_found", `No question ${id}.`);
     this.answers.push({ id, answer });
     this.waiting.get(id)?.(JSON.stringify(answer) as PermissionReply);
+    this.waitingAnswers.get(id)?.(answer);
   }
 
   status(): BackendStatus {
@@ -120,21 +135,22 @@ export class FakeBackend implements Backend {
     return [{ name: "init", description: "Create AGENTS.md" }];
   }
 
-  async diff(key: string): Promise<string> {
+  async diff(key: string, options: { all?: boolean } = {}): Promise<string> {
     this.known(key);
-    return "--- a/notes.md\n+++ b/notes.md\n@@ -1 +1 @@\n-old\n+new\n";
+    this.operations.push(`diff ${key}${options.all ? " all" : ""}`);
+    return options.all ? this.diffs.all : this.diffs.last;
   }
 
   async undo(key: string): Promise<boolean> {
     this.known(key);
     this.operations.push(`undo ${key}`);
-    return true;
+    return this.undoable;
   }
 
   async redo(key: string): Promise<boolean> {
     this.known(key);
     this.operations.push(`redo ${key}`);
-    return true;
+    return this.undoable;
   }
 
   async fork(key: string, newKey: string): Promise<ConversationRecord> {
@@ -160,7 +176,7 @@ export class FakeBackend implements Backend {
   async transcript(key: string): Promise<Transcript> {
     const record = this.get(key);
     if (!record) throw new UnknownConversationError(key, this.place.serverUrl);
-    return { conversation: record, turns: [], raw: [] };
+    return { conversation: record, turns: this.transcripts.get(key) ?? [], raw: [] };
   }
 
   async forget(key: string): Promise<ForgetOutcome> {

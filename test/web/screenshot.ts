@@ -1,5 +1,6 @@
-// Takes docs/dashboard.png: the dashboard mid-conversation (Markdown with code, reasoning, a tool
-// card, a permission question waiting), against the real OpenCode server and the scripted model.
+// Takes docs/dashboard.png: the dashboard mid-conversation (Markdown with code, the agent's todo
+// list beside the chat, the files a turn changed with one diff unfolded, a question of the agent
+// waiting for an answer), against the real OpenCode server and the scripted model.
 //
 //   node --import tsx test/web/screenshot.ts [out.png]
 //
@@ -17,17 +18,21 @@ declare const document: PageDocument;
 
 const out = process.argv[2] ?? fileURLToPath(new URL("../../docs/dashboard.png", import.meta.url));
 
-const ANSWER = `Sure. Node reads a file in one call with \`fs/promises\`:
-
-\`\`\`ts
-import { readFile } from "node:fs/promises";
-
-const text = await readFile("package.json", "utf8");
-console.log(JSON.parse(text).name);
-\`\`\`
-
-- **utf8** gives a string instead of a Buffer
-- it rejects with \`ENOENT\` when the file is missing`;
+const TODOS = "completed:Read the current styles|in_progress:high:Add a dark palette|Switch themes with prefers-color-scheme|Check contrast in both themes";
+const CSS = "@media (prefers-color-scheme: dark) {\n  :root { --bg: #0f1115; --text: #e6e8ec; }\n}\n";
+const QUESTION = JSON.stringify({
+  questions: [
+    {
+      question: "Which accent colour should the dark theme use?",
+      header: "Accent",
+      options: [
+        { label: "Orange", description: "The brand colour, as in the light theme" },
+        { label: "Teal", description: "Calmer on dark backgrounds" },
+      ],
+      multiple: false,
+    },
+  ],
+});
 
 async function send(page: Page, text: string, waitFor: string): Promise<void> {
   await page.fill("#input", text);
@@ -43,16 +48,16 @@ try {
   const key = "web:docs";
   await page.goto(`${stack.url}/#${encodeURIComponent(key)}`);
   await page.waitForSelector("body[data-ready]");
-  await send(page, `How do I read a file in Node? [[reply:${ANSWER}]][[usage:1840:212]]`, ".turn.finished");
-  await send(page, "What is in this project? [[think:I should list the folder before answering.]][[bash:ls -la]][[usage:2310:96]]", ".turn:nth-child(2).finished");
-  await send(page, "Now add a README [[bash:echo ask: create README.md]]", ".permission");
+  await send(page, `Add a dark theme to the site [[todo:${TODOS}]][[write:theme.css|${CSS}]][[usage:1840:212]]`, ".turn.finished .files");
   await fetch(`${stack.url}/api/conversations/${encodeURIComponent(key)}`, {
     method: "PATCH",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({ title: "Reading files in Node" }),
+    body: JSON.stringify({ title: "A dark theme for the site" }),
   });
-  await page.reload(); // the new title; the waiting turn is followed again from its start
-  await page.waitForSelector(".permission");
+  await send(page, `Which accent should it use? [[question:${QUESTION}]]`, ".question"); // and the page reads the new title
+  await page.click(".files .changed-file summary");
+  await page.waitForSelector(".files pre.diff");
+  await page.waitForFunction(() => document.getElementById("title")?.textContent === "A dark theme for the site");
   await page.evaluate(() => {
     for (const bubble of document.querySelectorAll(".bubble")) bubble.textContent = (bubble.textContent ?? "").replace(/\s*\[\[[\s\S]*\]\]\s*/g, "").trim();
     document.querySelector(".log")?.scrollTo({ top: 1e6 });

@@ -100,7 +100,7 @@ export class RunStream {
 
   /**
    * Starts the run and follows it. Rejects (with ApiFailure) only when the run could not start.
-   * @param {{text: string, model?: string}} message
+   * @param {{text: string, model?: string, agent?: string, command?: string, files?: {name: string, mime: string, data: string}[]}} message the MessageRequest
    */
   async send(message) {
     const response = await request(`${conversationPath(this.key)}/messages`, {

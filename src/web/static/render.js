@@ -1,40 +1,30 @@
 // One turn of the conversation on the page: the person's message, then the run's AgentEvents as
 // they come (live, or read back from the transcript). Model and tool output is untrusted: text
 // goes in through textContent, Markdown only through renderMarkdown (sanitised).
+import { el, formatBytes } from "./dom.js";
 import { renderMarkdown } from "./markdown.js";
+import { FilesCard } from "./panels.js";
+import { QuestionCard, permissionCard } from "./questions.js";
 
 /** @typedef {import("../../agent/events.js").AgentEvent} AgentEvent */
 /** @typedef {import("../../agent/events.js").TokenUsage} TokenUsage */
 /** @typedef {import("../../agent/events.js").PermissionReply} PermissionReply */
+/** @typedef {import("../../agent/events.js").Todo} Todo */
+/** @typedef {import("./questions.js").QuestionReply} QuestionReply */
 
 /**
  * @typedef {object} TurnHooks
  * @property {(id: string, reply: PermissionReply) => Promise<void>} answerPermission
+ * @property {(id: string, reply: QuestionReply) => Promise<void>} answerQuestion
  * @property {(usage: TokenUsage) => void} onUsage
+ * @property {(todos: Todo[]) => void} onTodos
+ * @property {(turn: TurnView) => Promise<{diff: string, whole: boolean}>} loadDiff what this turn changed
  */
 
-/**
- * @template {keyof HTMLElementTagNameMap} K
- * @param {K} tag
- * @param {string} [className]
- * @param {string} [text]
- * @returns {HTMLElementTagNameMap[K]}
- */
-export function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
+/** @typedef {{name: string, size: number}} AttachedFile */
 
 /** Re-rendering a growing Markdown text costs its whole length: at most this often per part. */
 const RENDER_INTERVAL_MS = 60;
-
-const PERMISSION_ANSWERS = /** @type {const} */ ([
-  ["once", "Allow once", "Allowed once"],
-  ["always", "Always", "Always allowed"],
-  ["reject", "Reject", "Rejected"],
-]);
 
 /** A text part whose Markdown is re-rendered as it grows, throttled. */
 class MarkdownPart {
@@ -68,12 +58,19 @@ export class TurnView {
    * @param {HTMLElement} container where the turn is appended
    * @param {string} userText
    * @param {TurnHooks} hooks
+   * @param {AttachedFile[]} [files] attached to the message
    */
-  constructor(container, userText, hooks) {
+  constructor(container, userText, hooks, files = []) {
     this.hooks = hooks;
     this.root = el("article", "turn");
     const user = el("div", "user-message");
-    user.append(el("div", "bubble", userText));
+    const bubble = el("div", "bubble", userText);
+    if (files.length) {
+      const chips = el("div", "bubble-files");
+      for (const file of files) chips.append(el("span", "chip", `${file.name} · ${formatBytes(file.size)}`));
+      bubble.append(chips);
+    }
+    user.append(bubble);
     this.answer = el("div", "answer");
     this.statusLine = el("div", "status-line");
     this.statusLine.hidden = true;
@@ -85,6 +82,8 @@ export class TurnView {
     this.thoughts = new Map();
     /** @type {Map<string, ToolCard>} */
     this.tools = new Map();
+    /** @type {QuestionCard[]} */
+    this.questions = [];
     this.finished = false;
   }
 
@@ -119,19 +118,45 @@ export class TurnView {
         return;
       }
       case "tool_use": {
+        if (this.isQuestionTool(event.metadata.name)) return; // its question card stands for it
         const card = this.toolCard(event.metadata.callId, event.metadata.name, Boolean(event.metadata.subagent));
         card.use(event.content, event.metadata.input, event.metadata.title);
         this.setStatus("");
         return;
       }
       case "tool_result": {
+        if (this.isQuestionTool(event.metadata.name)) {
+          // Answered (here, or by another client), or refused: the questions are over.
+          for (const card of this.questions) card.settle(event.metadata.isError ? "Closed without an answer." : "Answered.", event.metadata.isError ? "closed" : "answered");
+          return;
+        }
         const card = this.toolCard(event.metadata.callId, event.metadata.name, Boolean(event.metadata.subagent));
         card.result(event.content, event.metadata.isError, event.metadata.title);
         return;
       }
       case "permission_request":
-        this.add(this.permissionCard(event.content, event.metadata.id, event.metadata.patterns));
+        this.add(permissionCard(event.content, event.metadata.id, event.metadata.patterns, this.hooks.answerPermission, () => this.setStatus("")));
         this.setStatus("Waiting for your answer…");
+        return;
+      case "question": {
+        const card = new QuestionCard(event, this.hooks.answerQuestion, () => this.setStatus(""));
+        this.questions.push(card);
+        // The question tool's own card, if it came first, would only repeat it as JSON.
+        for (const [callId, tool] of this.tools) {
+          if (tool.name.textContent === "question" && !tool.done) {
+            tool.root.remove();
+            this.tools.delete(callId);
+          }
+        }
+        this.add(card.root);
+        this.setStatus("Waiting for your answer…");
+        return;
+      }
+      case "todo":
+        this.hooks.onTodos(event.metadata.todos);
+        return;
+      case "files_changed":
+        if (event.metadata.files.length) this.add(new FilesCard(event.metadata.files, () => this.hooks.loadDiff(this)).root);
         return;
       case "token_usage":
         this.hooks.onUsage(event.metadata);
@@ -166,6 +191,7 @@ export class TurnView {
     this.setStatus("");
     this.root.classList.add("finished");
     for (const card of this.tools.values()) card.settle();
+    for (const card of this.questions) card.settle();
     if (reason === "stopped") this.add(el("div", "note", "Stopped."));
     else if (reason === "max_turns") this.add(el("div", "note", "Stopped at the turn limit."));
     if (this.answer.childElementCount === 0 && reason === "completed") this.add(el("div", "note", "(no answer)"));
@@ -214,6 +240,11 @@ export class TurnView {
     return node;
   }
 
+  /** The `question` tool once the turn shows question cards. @param {string} name */
+  isQuestionTool(name) {
+    return name === "question" && this.questions.length > 0;
+  }
+
   /**
    * @param {string} callId
    * @param {string} name
@@ -226,41 +257,6 @@ export class TurnView {
       this.add(card.root);
       this.tools.set(callId, card);
     }
-    return card;
-  }
-
-  /**
-   * @param {string} question
-   * @param {string} id
-   * @param {string[]} patterns
-   */
-  permissionCard(question, id, patterns) {
-    const card = el("div", "card permission");
-    card.dataset.permissionId = id;
-    card.append(el("div", "card-title", "Permission needed"), el("div", "permission-question", question));
-    if (patterns.length) card.append(el("pre", "patterns", patterns.join("\n")));
-    const actions = el("div", "actions");
-    const outcome = el("div", "outcome");
-    for (const [reply, label, done] of PERMISSION_ANSWERS) {
-      const button = el("button", reply === "reject" ? "danger" : reply === "once" ? "primary" : "", label);
-      button.type = "button";
-      button.dataset.reply = reply;
-      button.addEventListener("click", async () => {
-        for (const b of actions.querySelectorAll("button")) b.disabled = true;
-        outcome.textContent = "Sending…";
-        try {
-          await this.hooks.answerPermission(id, reply);
-          outcome.textContent = done;
-          card.classList.add(reply === "reject" ? "rejected" : "allowed");
-          this.setStatus("");
-        } catch (error) {
-          outcome.textContent = error instanceof Error ? error.message : String(error);
-          for (const b of actions.querySelectorAll("button")) b.disabled = false;
-        }
-      });
-      actions.append(button);
-    }
-    card.append(actions, outcome);
     return card;
   }
 }
