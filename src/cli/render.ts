@@ -1,6 +1,7 @@
 import { type Colors, colorsFor } from "./colors.js";
 import type { Ora } from "ora";
-import type { AgentEvent, PermissionReply, ToolResultEvent, ToolUseEvent } from "../agent/events.js";
+import type { AgentEvent, PermissionReply, QuestionAnswer, ToolResultEvent, ToolUseEvent } from "../agent/events.js";
+import { answerSummary, changedFileLines, questionLines, todoLines, unicodeWanted } from "./render-parts.js";
 import { safeText } from "./safe-text.js";
 
 export interface Output {
@@ -22,6 +23,8 @@ export interface RendererOptions {
   showTime?: boolean;
   /** Number the tool steps (`#3`) and keep their whole output for `toolOutput(3)`; hints name the chat's commands. */
   numberTools?: boolean;
+  /** Symbols beyond ASCII (the todo list's ☐ ◐ ☑); default: the locale says UTF-8, or says nothing. */
+  unicode?: boolean;
 }
 
 interface RunningTool {
@@ -53,6 +56,8 @@ export class TerminalRenderer {
   /** The model is working and nothing shows it yet. */
   private waiting = false;
   private startedAt: number | undefined;
+  /** The todo list last shown, so that an unchanged one is not shown again. */
+  private shownTodos = "";
   /** The whole text of the last reasoning the model did. */
   lastThinking = "";
 
@@ -105,6 +110,25 @@ export class TerminalRenderer {
       case "permission_request":
         this.note(`${who}${c.yellow("?")} ${event.content}`);
         return;
+      case "question": {
+        const { questions } = event.metadata;
+        questions.forEach((q, i) => {
+          for (const [j, line] of questionLines(q, c, { n: i + 1, of: questions.length }).entries()) this.note(j === 0 ? `${who}${line}` : line);
+        });
+        return;
+      }
+      case "todo": {
+        const shown = JSON.stringify(event.metadata.todos.map((t) => [t.content, t.status]));
+        if (shown === this.shownTodos) return;
+        this.shownTodos = shown;
+        const lines = todoLines(event.metadata.todos, c, this.unicode);
+        lines[0] = `${who}${lines[0]}`;
+        for (const line of lines) this.note(line);
+        return;
+      }
+      case "files_changed":
+        for (const line of changedFileLines(event.metadata.files, c, this.unicode)) this.note(line);
+        return;
       case "status":
         if (event.metadata.state === "busy") {
           this.waiting = true;
@@ -151,6 +175,14 @@ export class TerminalRenderer {
     const c = this.colors;
     const word = reply === "reject" ? c.red("rejected") : c.green(reply === "always" ? "allowed always" : "allowed once");
     this.note(`  ${word} ${c.dim(`(${how})`)}`);
+    this.updateSpinner();
+  }
+
+  /** How a question was answered (or that it was rejected), and by whom. */
+  questionAnswer(answer: QuestionAnswer, how: string): void {
+    const c = this.colors;
+    if (answer === "reject") this.note(`  ${c.red("rejected")} ${c.dim(`(${safeText(how)})`)}`);
+    else this.note(`  ${c.green("answered:")} ${answerSummary(answer)}`);
     this.updateSpinner();
   }
 
@@ -246,8 +278,16 @@ export class TerminalRenderer {
   }
 
   private note(text: string, newline = true): void {
+    // A spinner redraws over whatever is written under it: it steps aside for the line.
+    const spinning = this.spinner?.isSpinning ?? false;
+    if (spinning) this.spinner?.stop();
     this.newLineIfMidText();
     this.err.write(newline ? `${text}\n` : text);
+    if (spinning) this.updateSpinner();
+  }
+
+  private get unicode(): boolean {
+    return this.options.unicode ?? unicodeWanted();
   }
 
   /** A share of the terminal's width, for clipping one-line summaries. */
