@@ -4,8 +4,11 @@ import { type Interface, createInterface } from "node:readline";
 
 /** Where the chat's messages come from: the person at a terminal, or lines on a pipe. */
 export interface LineReader {
-  /** The next line; undefined at the end (Ctrl-D, Ctrl-C on an empty line, end of input). */
-  read(prompt: string): Promise<string | undefined>;
+  /**
+   * The next line; undefined at the end (Ctrl-D, Ctrl-C on an empty line, end of input). On a
+   * terminal `typed` is already on the line, to be edited or sent (what was typed ahead).
+   */
+  read(prompt: string, typed?: string): Promise<string | undefined>;
   close(): void;
 }
 
@@ -27,7 +30,7 @@ export class TerminalLineReader implements LineReader {
     this.history = historyFile ? loadHistory(historyFile) : [];
   }
 
-  read(prompt: string): Promise<string | undefined> {
+  read(prompt: string, typed = ""): Promise<string | undefined> {
     return new Promise((resolve) => {
       const rl: Interface = createInterface({
         input: this.input,
@@ -63,6 +66,7 @@ export class TerminalLineReader implements LineReader {
       });
       rl.on("close", () => finish(undefined));
       rl.prompt();
+      if (typed) rl.write(typed);
     });
   }
 

@@ -6,6 +6,7 @@ import { type CommonFlags, CliError, backendFrom, settingsFrom } from "./context
 import { EXIT, exitCodeFor } from "./exit-codes.js";
 import { ago } from "./format.js";
 import { createRenderer } from "./render.js";
+import { diffLines } from "./render-parts.js";
 import { renderTranscript } from "./transcript.js";
 import { safeText } from "./safe-text.js";
 
@@ -51,6 +52,21 @@ export async function showSession(key: string, flags: SessionsFlags): Promise<nu
     renderer.line(`${c.cyan(key)} ${c.bold(`"${safeText(record.title)}"`)} ${c.dim(`${about}${model}`)}`);
     renderer.line("");
     renderTranscript(turns, renderer);
+    return EXIT.ok;
+  });
+}
+
+/** `pocketpaw sessions diff KEY [--all]`: the files the last turn (or every turn) changed, as a unified diff on stdout. */
+export async function diffSession(key: string, flags: SessionsFlags): Promise<number> {
+  return withBackend(flags, async (backend) => {
+    const diff = await backend.diff(key, { all: flags.all ?? false });
+    if (!diff.trim()) {
+      process.stderr.write(`No file changes in ${flags.all ? "" : "the last turn of "}${key}.\n`);
+      return EXIT.ok;
+    }
+    // Colours only when stdout itself is a terminal: `sessions diff KEY > fix.patch` must apply.
+    const c = colorsFor(Boolean(process.stdout.isTTY) && colorWanted());
+    process.stdout.write(`${diffLines(diff, c).join("\n")}\n`);
     return EXIT.ok;
   });
 }

@@ -33,7 +33,10 @@ export class FakeBackend implements Backend {
   /** The server's state: undefined = healthy; else what health() throws. */
   down: BackendError | undefined;
   private readonly store = new MemorySessionStore();
+  /** What undo() and redo() answer: false = nothing to undo or redo. */
+  undoable = true;
   private readonly waiting = new Map<string, (reply: PermissionReply) => void>();
+  private readonly waitingAnswers = new Map<string, (answer: QuestionAnswer) => void>();
 
   constructor(private readonly script: Script = echo) {}
 
@@ -58,6 +61,13 @@ export class FakeBackend implements Backend {
     return new Promise((resolve) => this.waiting.set(id, resolve));
   }
 
+  /** Resolves with the answer the front sends to question `id`. */
+  answerTo(id: string): Promise<QuestionAnswer> {
+    const given = this.answers.find((a) => a.id === id);
+    if (given) return Promise.resolve(given.answer);
+    return new Promise((resolve) => this.waitingAnswers.set(id, resolve));
+  }
+
   async stop(): Promise<boolean> {
     return false;
   }
@@ -72,6 +82,7 @@ export class FakeBackend implements Backend {
     if (id === "que_missing") throw new BackendError("not_found", `No question ${id}.`);
     this.answers.push({ id, answer });
     this.waiting.get(id)?.(JSON.stringify(answer) as PermissionReply);
+    this.waitingAnswers.get(id)?.(answer);
   }
 
   status(): BackendStatus {
@@ -125,13 +136,13 @@ export class FakeBackend implements Backend {
   async undo(key: string): Promise<boolean> {
     this.known(key);
     this.operations.push(`undo ${key}`);
-    return true;
+    return this.undoable;
   }
 
   async redo(key: string): Promise<boolean> {
     this.known(key);
     this.operations.push(`redo ${key}`);
-    return true;
+    return this.undoable;
   }
 
   async fork(key: string, newKey: string): Promise<ConversationRecord> {
