@@ -92,7 +92,7 @@ async function listAgents(ctx: ChatContext): Promise<void> {
   const c = ctx.renderer.colors;
   await attempt(ctx, "list the agents", async () => {
     const agents = primaryAgents(await ctx.backend.agents());
-    const rows = agents.map((a) => [a.name === ctx.state.agent ? "*" : "", a.name, a.description].map(safeText));
+    const rows = agents.map((a) => [a.name === ctx.state.agent ? "*" : " ", a.name, a.description].map(safeText));
     for (const line of columns(rows, (text, _row, column) => (column === 1 ? c.bold(text) : column === 0 ? c.green(text) : c.dim(text)))) {
       ctx.say(`  ${line}`);
     }
