@@ -11,7 +11,9 @@ import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { parseEnv } from "node:util";
 import { z } from "zod";
+import { CHANNEL_SETTINGS } from "./channel-settings.js";
 import { configKeyWarnings, dotenvWarnings } from "./typos.js";
+import { httpUrl, listenHost, onOff, setting, tcpPort, text, trimmedText, wholeNumber } from "./values.js";
 
 export type SettingSource = "flag" | "env" | ".env" | "config file" | "default";
 
@@ -32,66 +34,11 @@ export function parseModel(text: string): ModelRef | undefined {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Value schemas. Every source gives strings, except config.json, which may also give numbers;
-// each schema accepts both and yields the setting's typed value.
-
-const scalar = z.union([z.string(), z.number()]);
-const text = scalar.transform(String);
-const trimmedText = text.pipe(z.string().trim());
-
-function wholeNumber(min: number) {
-  const fromString = z.string().trim().regex(/^\d+$/).transform(Number);
-  return z.union([z.number(), fromString]).pipe(z.number().int().min(min).max(Number.MAX_SAFE_INTEGER));
-}
-
-function isHttpUrl(value: string): boolean {
-  if (!URL.canParse(value)) return false;
-  const url = new URL(value);
-  // Credentials in the URL would be refused by fetch(); they belong in username/password.
-  return (
-    (url.protocol === "http:" || url.protocol === "https:") &&
-    url.search === "" &&
-    url.hash === "" &&
-    url.username === "" &&
-    url.password === ""
-  );
-}
-
-const httpUrl = trimmedText.refine(isHttpUrl).transform((url) => url.replace(/\/+$/, ""));
-const modelChoice = trimmedText.refine((value) => value === "" || parseModel(value) !== undefined);
-const SWITCH_WORDS: Record<string, boolean> = { "1": true, true: true, yes: true, on: true, "0": false, false: false, no: false, off: false, "": false };
-/** On or off: a JSON boolean in config.json, or 1/0, true/false, yes/no, on/off anywhere. */
-const onOff = z
-  .union([z.boolean(), scalar])
-  .transform((v) => (typeof v === "boolean" ? v : SWITCH_WORDS[String(v).trim().toLowerCase()]))
-  .pipe(z.boolean());
-/** A host name or IP address to listen on (IPv6 bare or in brackets), nothing else. */
-const listenHost = trimmedText.pipe(z.string().regex(/^(?:[A-Za-z0-9.-]+|\[?[0-9A-Fa-f:.]+\]?)$/)).transform((h) => h.replace(/^\[(.*)\]$/, "$1"));
-const tcpPort = wholeNumber(1).pipe(z.number().max(65535));
-
-// ---------------------------------------------------------------------------------------------
 // The table: the one place each setting is described. The `config` command and `--help` are
-// generated from it.
+// generated from it. Value schemas and the spec's shape live in values.ts; the chat channels'
+// settings in channel-settings.ts.
 
-interface SettingSpec<Name extends string, Schema extends z.ZodType> {
-  /** Name in code, and key of the flags object passed to loadSettings(). */
-  name: Name;
-  /** Command-line flag. */
-  flag: string;
-  env: string;
-  /** Key in config.json. */
-  configKey: string;
-  default: z.output<Schema>;
-  description: string;
-  /** What a valid value looks like, for error messages and help. */
-  expected: string;
-  /** Never print the value. */
-  secret: boolean;
-  schema: Schema;
-}
-
-// Checks that each default fits its own schema's type, while keeping the literal names.
-const setting = <const Name extends string, Schema extends z.ZodType>(spec: SettingSpec<Name, Schema>) => spec;
+const modelChoice = trimmedText.refine((value) => value === "" || parseModel(value) !== undefined);
 
 export const SETTINGS = [
   setting({
@@ -226,6 +173,7 @@ export const SETTINGS = [
     secret: true,
     schema: trimmedText.pipe(z.string().refine((t) => t === "" || t.length >= 16)),
   }),
+  ...CHANNEL_SETTINGS,
 ] as const;
 
 type AnySetting = (typeof SETTINGS)[number];

@@ -79,7 +79,21 @@ const DEFAULTS: Settings = {
   dashboardHost: "127.0.0.1",
   dashboardPort: 8888,
   dashboardToken: "",
+  telegramBotToken: "",
+  telegramAllowedUsers: "",
+  telegramApiRoot: "https://api.telegram.org",
+  slackBotToken: "",
+  slackAppToken: "",
+  slackAllowedUsers: "",
+  slackApiUrl: "https://slack.com/api/",
+  discordBotToken: "",
+  discordAllowedUsers: "",
+  discordApiUrl: "https://discord.com/api",
+  discordGatewayUrl: "",
 };
+const CHANNEL_DEFAULT_SOURCES = Object.fromEntries(
+  SETTINGS.filter((s) => /^(telegram|slack|discord)/.test(s.name)).map((s) => [s.name, "default"]),
+);
 
 describe("SETTINGS table", () => {
   test("describes each setting once, with its env var, config key and flag", () => {
@@ -99,7 +113,7 @@ describe("SETTINGS table", () => {
     assert.equal(new Set(SETTINGS.map((s) => s.flag)).size, SETTINGS.length, "flags are unique");
     assert.deepEqual(
       SETTINGS.filter((s) => s.secret).map((s) => s.name),
-      ["opencodePassword", "dashboardToken"],
+      ["opencodePassword", "dashboardToken", "telegramBotToken", "slackBotToken", "slackAppToken", "discordBotToken"],
     );
   });
 });
@@ -127,6 +141,17 @@ describe("loadSettings: sources", () => {
     dashboardHost: ["flag-host", "10.0.0.2", "::1", "config.example"],
     dashboardPort: ["8001", "8002", "8003", 8004],
     dashboardToken: ["flag-token-0123456789", "env-token-0123456789", "dotenv-token-012345", "config-token-012345"],
+    telegramBotToken: ["1:flag", "2:env", "3:dotenv", "4:config"],
+    telegramAllowedUsers: ["1,2", "*", "3", 4],
+    telegramApiRoot: ["http://127.0.0.1:1", "http://env:2", "https://dotenv:3", "http://config:4"],
+    slackBotToken: ["xoxb-1", "xoxb-2", "xoxb-3", "xoxb-4"],
+    slackAppToken: ["xapp-1", "xapp-2", "xapp-3", "xapp-4"],
+    slackAllowedUsers: ["U1,U2", "*", "W3", "U4"],
+    slackApiUrl: ["http://flag:1/", "http://env:2/api/", "https://dotenv:3/", "http://config:4/"],
+    discordBotToken: ["d1", "d2", "d3", "d4"],
+    discordAllowedUsers: ["1", "2,3", "*", 4],
+    discordApiUrl: ["http://flag:1", "http://env:2/api", "https://dotenv:3", "http://config:4"],
+    discordGatewayUrl: ["ws://flag:1", "wss://env:2", "", "ws://config:4/gw"],
   };
   // Every sample of an on/off setting says "on" (spelled differently), so the value is `true`.
   const expected = (value: string | number, name: SettingName) =>
@@ -184,6 +209,7 @@ describe("loadSettings: sources", () => {
       dashboardHost: "default",
       dashboardPort: "default",
       dashboardToken: "default",
+      ...CHANNEL_DEFAULT_SOURCES,
     });
   });
 
@@ -387,7 +413,7 @@ describe("loadSettings: warnings", () => {
 describe("loadSettings: typos are warned about, naming the file, the line and the nearest setting", () => {
   test("config.json: a misspelt key; keys of PocketPaw's other parts are left alone", () => {
     const rawConfig = '{\n  "opencode_base_url": "http://localhost:4096",\n  "opencode_pasword": "s3cret-value",\n' +
-      '  "dashbord_port": 9000,\n  "telegram_bot_token": "x",\n  "future_setting": 1\n}\n';
+      '  "dashbord_port": 9000,\n  "whatsapp_mode": "x",\n  "future_setting": 1\n}\n';
     const box = sandbox({ rawConfig });
     chmodSync(box.configFile, 0o600);
     const loaded = box.load();
