@@ -88,10 +88,10 @@ async function talk(flags: ChatFlags, settings: LoadedSettings, interactive: boo
       ctx.say(c.dim("/help lists the commands · Ctrl-C stops a turn · Ctrl-D leaves"));
     }
 
-    input = interactive
-      ? new TerminalLineReader(process.stdin, process.stderr, join(homeOf(settings), "chat_history"))
-      : new PipeLineReader(process.stdin);
+    const terminal = interactive ? new TerminalLineReader(process.stdin, process.stderr, join(homeOf(settings), "chat_history")) : undefined;
+    input = terminal ?? new PipeLineReader(process.stdin);
     const lines = new ChatLines(input, interactive, (line) => ctx.say(c.dim(`queued: ${safeText(line)}`)));
+    if (terminal) terminal.overflow = (more, partial) => lines.queue(more, partial);
     const prompt = () => `${c.cyan(ctx.state.key)}${ctx.state.agent ? c.dim(` · ${safeText(ctx.state.agent)}`) : ""} ${c.dim("›")} `;
     let code: number = EXIT.ok;
     for (;;) {
@@ -154,6 +154,15 @@ class ChatLines {
     onQueued: (line: string) => void,
   ) {
     this.typeAhead = { lines: [], partial: "", onQueued: interactive ? onQueued : () => {} };
+  }
+
+  /** Lines that came in with the one read at the prompt: queued as if typed during the turn. */
+  queue(more: string[], partial: string): void {
+    for (const line of more.filter((l) => l.trim())) {
+      this.typeAhead.lines.push(line);
+      this.typeAhead.onQueued(line);
+    }
+    this.typeAhead.partial += partial;
   }
 
   holdQueue(): void {
