@@ -85,3 +85,37 @@ describe("type-ahead in chat on a terminal", () => {
     assert.equal(await t.exited(), 0);
   });
 });
+
+describe("the agent's questions, and the agent, on a terminal", () => {
+  test("chat --agent plan: the agent in the header and on the prompt; a question answered by its number", async () => {
+    const t = onPty(["chat", "--agent", "plan", "--session", "tty:question"]);
+    await t.waitFor(/tty:question: a new conversation · agent plan\n/);
+    await t.waitFor(/tty:question · plan › $/);
+    t.type("[[question:Pick a colour|Red=warm|Blue=cool]]\r");
+    await t.waitFor(/\? Pick a colour: Pick a colour\n {2}1\. Red — warm\n {2}2\. Blue — cool\n/);
+    await t.waitFor(/1–2 or your own words · Enter: 1 · Esc: reject › $/);
+    t.type("3\r");
+    await t.waitFor(/There is no option 3: pick 1–2, or type an answer\.\n.*Esc: reject › $/);
+    t.type("2\r");
+    await t.waitFor(/answered: Blue\n/);
+    await t.waitFor(/Answer received: [^\n]*Blue/);
+    await t.waitFor(/tty:question · plan › $/);
+    t.type("/exit\r");
+    assert.equal(await t.exited(), 0);
+  });
+
+  test("ask on a terminal: own words are an answer; Esc rejects", async () => {
+    const words = onPty(["ask", "--session", "tty:q-words", "[[question:Which name?|Ada|Grace]]"]);
+    await words.waitFor(/Esc: reject › $/);
+    words.type("Barbara\r");
+    await words.waitFor(/answered: Barbara\n/);
+    await words.waitFor(/Answer received: [^\n]*Barbara/);
+    assert.equal(await words.exited(), 0);
+
+    const esc = onPty(["ask", "--session", "tty:q-esc", "[[question:Which name?|Ada|Grace]]"]);
+    await esc.waitFor(/Esc: reject › $/);
+    esc.type("\u001b");
+    await esc.waitFor(/rejected \(Esc\)/);
+    assert.equal(await esc.exited(), 0);
+  });
+});
