@@ -76,7 +76,7 @@ export function parseAnswer(question: Question, typed: string): { labels: string
   const outside = numbers.find((n) => n < 1 || n > options.length);
   if (outside !== undefined) return { error: `There is no option ${outside}: pick 1–${options.length}, or type an answer.` };
   if (numbers.length > 1 && !question.multiple) return { error: "Only one option can be chosen here." };
-  return { labels: numbers.map((n) => options[n - 1]!.label) };
+  return { labels: numbers.map((n) => options[n - 1]?.label ?? "") };
 }
 
 /** A unified diff for the terminal: added lines green, removed red, hunks cyan, file headers bold. */

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { type PtySession, hasScript, runCliOnPty } from "../support/pty.js";
+import { hasScript, type PtySession, runCliOnPty } from "../support/pty.js";
 import { useRealServer } from "../support/real-server.js";
 
 const real = useRealServer({ extraConfig: { permission: { bash: "ask" } } });

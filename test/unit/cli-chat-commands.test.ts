@@ -58,11 +58,18 @@ describe("attachments", () => {
       [big, /big\.log is 10\.0 MB: an attachment may be at most 10\.0 MB/],
       [file("blob.bin", new Uint8Array([0, 1, 2, 0xff])), /neither text, an image \(PNG, JPEG, GIF, WebP\) nor a PDF/],
     ];
-    for (const [path, message] of cases) assert.throws(() => readAttachment(path), (e: Error) => e instanceof AttachmentError && message.test(e.message));
+    for (const [path, message] of cases)
+      assert.throws(
+        () => readAttachment(path),
+        (e: Error) => e instanceof AttachmentError && message.test(e.message),
+      );
     // ask --file: bad usage (exit 2), the flag named.
-    assert.throws(() => attachmentsOf([join(dir, "notes.md"), join(dir, "nope.txt")]), (e: Error) => {
-      return e instanceof CliError && e.exitCode === 2 && /^--file .*nope\.txt: no such file/.test(e.message);
-    });
+    assert.throws(
+      () => attachmentsOf([join(dir, "notes.md"), join(dir, "nope.txt")]),
+      (e: Error) => {
+        return e instanceof CliError && e.exitCode === 2 && /^--file .*nope\.txt: no such file/.test(e.message);
+      },
+    );
   });
 
   test("/attach attaches to the next message, /attach alone lists, /detach takes back", async () => {
@@ -77,7 +84,10 @@ describe("attachments", () => {
     await run("/attach");
     assert.match(last(), /Attached to your next message: a b\.txt \(text\/plain, 18 bytes\), notes\.md/);
     await run("/detach notes.md");
-    assert.deepEqual(ctx.state.attachments.map((a) => a.name), ["a b.txt"]);
+    assert.deepEqual(
+      ctx.state.attachments.map((a) => a.name),
+      ["a b.txt"],
+    );
     await run("/detach");
     assert.deepEqual(ctx.state.attachments, []);
     assert.match(last(), /Detached the file/);
@@ -160,7 +170,15 @@ describe("undo, redo, fork, compact", () => {
     assert.equal(ctx.state.agent, "plan", "the fork keeps the conversation's agent");
     await run("/fork");
     assert.equal(ctx.state.key, "cli:2");
-    assert.deepEqual(backend.operations, ["undo cli:default", "redo cli:default", "undo cli:default", "redo cli:default", "compact cli:default", "fork cli:default idea", "fork idea cli:2"]);
+    assert.deepEqual(backend.operations, [
+      "undo cli:default",
+      "redo cli:default",
+      "undo cli:default",
+      "redo cli:default",
+      "compact cli:default",
+      "fork cli:default idea",
+      "fork idea cli:2",
+    ]);
   });
 
   test("errors are one line: a conversation with no messages yet, a key taken, the server's refusal", async () => {

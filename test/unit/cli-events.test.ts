@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { EventEmitter } from "node:events";
 import { describe, test } from "node:test";
-import { type AgentEvent, type Question, type QuestionEvent, doneEvent } from "../../src/agent/events.js";
+import { type AgentEvent, doneEvent, type Question, type QuestionEvent } from "../../src/agent/events.js";
 import { colorsFor } from "../../src/cli/colors.js";
 import { TerminalRenderer } from "../../src/cli/render.js";
 import { diffLines, parseAnswer, todoLines } from "../../src/cli/render-parts.js";
@@ -80,7 +80,12 @@ describe("question, todo and files_changed on the terminal", () => {
     assert.equal(io.err.join(""), "todo · 1/4 done\n  ☑ Write the parser\n  ◐ Test it\n  ☐ Document it\n  ✗ Port to Rust\n");
     r.render(event(todos.slice(0, 1)));
     assert.match(io.err.join(""), /todo · 1\/1 done\n {2}☑ Write the parser\n$/);
-    assert.deepEqual(todoLines(todos, colorsFor(false), false).slice(1), ["  [x] Write the parser", "  [~] Test it", "  [ ] Document it", "  [-] Port to Rust"]);
+    assert.deepEqual(todoLines(todos, colorsFor(false), false).slice(1), [
+      "  [x] Write the parser",
+      "  [~] Test it",
+      "  [ ] Document it",
+      "  [-] Port to Rust",
+    ]);
   });
 
   test("changed files: one line each, M path +added −removed", () => {
@@ -128,8 +133,15 @@ describe("answering questions during a turn", () => {
     const backend = askingBackend(question([colour]));
     const io = capture();
     await runTurn({ backend, message: "x", run: {}, out: io.stdout, err: io.stderr, renderer: undefined });
-    const lines = io.out.join("").trim().split("\n").map((l) => JSON.parse(l) as { type: string; content: string; metadata: Record<string, unknown> });
-    assert.deepEqual(lines.map((l) => l.type), ["question", "question_reply", "message", "done"]);
+    const lines = io.out
+      .join("")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { type: string; content: string; metadata: Record<string, unknown> });
+    assert.deepEqual(
+      lines.map((l) => l.type),
+      ["question", "question_reply", "message", "done"],
+    );
     assert.equal(lines[1]!.content, "reject");
     assert.equal(lines[1]!.metadata.id, "que_1");
   });

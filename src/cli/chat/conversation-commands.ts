@@ -2,7 +2,7 @@ import { BackendError } from "../../agent/errors.js";
 import { conversationLines, nextConversationKey } from "../conversations.js";
 import { ago } from "../format.js";
 import { safeText } from "../safe-text.js";
-import { type ChatCommand, type ChatContext, attempt } from "./context.js";
+import { attempt, type ChatCommand, type ChatContext } from "./context.js";
 
 /** Moves the chat to conversation `key`: its remembered agent comes along (a new one keeps the chat's). */
 function moveTo(ctx: ChatContext, key: string): void {
@@ -62,7 +62,9 @@ export const CONVERSATION_COMMANDS: ChatCommand[] = [
         const record = await ctx.backend.fork(from, key);
         moveTo(ctx, key);
         const c = ctx.renderer.colors;
-        ctx.say(`Forked ${from} into ${c.cyan(key)} (session ${safeText(record.sessionId)}); you are in ${key} now, /switch ${from} goes back.`);
+        ctx.say(
+          `Forked ${from} into ${c.cyan(key)} (session ${safeText(record.sessionId)}); you are in ${key} now, /switch ${from} goes back.`,
+        );
       });
     },
   },

@@ -5,7 +5,7 @@ import { AttachmentError, describeAttachment, readAttachment } from "../attachme
 import { columns } from "../format.js";
 import { safeText } from "../safe-text.js";
 import { checkAgent, primaryAgents } from "../server-names.js";
-import { type ChatCommand, type ChatContext, attempt } from "./context.js";
+import { attempt, type ChatCommand, type ChatContext } from "./context.js";
 
 /** The chat's commands about what the next turns use: model, agent, attached files. */
 export const TURN_COMMANDS: ChatCommand[] = [
