@@ -106,7 +106,8 @@ describe("TerminalRenderer on a terminal", () => {
       r.render({ type: "message", content: "Done.", metadata: ids });
       r.render(done());
       assert.equal(io.out.join(""), "Done.\n");
-      assert.equal(tty.text(), "▸ bash ls\n  ✓ bash: a.txt\ntokens 120 in, 30 out, 7 reasoning · $0.0123\n", "lines written once, no escape codes");
+      const lines = "▸ bash ls\n  ✓ bash: a.txt\ntokens 120 in, 30 out, 7 reasoning · $0.0123\n";
+      assert.equal(tty.text(), lines, "lines written once, no escape codes");
     });
   }
 });
