@@ -108,26 +108,26 @@ export class TerminalRenderer {
         this.toolResult(event, who);
         return;
       case "permission_request":
+        // An answer is asked for next: the spinner comes back with it (permissionAnswer, questionAnswer).
+        this.quietSpinner();
         this.note(`${who}${c.yellow("?")} ${event.content}`);
         return;
       case "question": {
+        this.quietSpinner();
         const { questions } = event.metadata;
-        questions.forEach((q, i) => {
-          for (const [j, line] of questionLines(q, c, { n: i + 1, of: questions.length }).entries()) this.note(j === 0 ? `${who}${line}` : line);
-        });
+        const lines = questions.flatMap((q, i) => questionLines(q, c, { n: i + 1, of: questions.length }));
+        this.notes(lines.map((line, i) => (i === 0 ? `${who}${line}` : line)));
         return;
       }
       case "todo": {
         const shown = JSON.stringify(event.metadata.todos.map((t) => [t.content, t.status]));
         if (shown === this.shownTodos) return;
         this.shownTodos = shown;
-        const lines = todoLines(event.metadata.todos, c, this.unicode);
-        lines[0] = `${who}${lines[0]}`;
-        for (const line of lines) this.note(line);
+        this.notes(todoLines(event.metadata.todos, c, this.unicode).map((line, i) => (i === 0 ? `${who}${line}` : line)));
         return;
       }
       case "files_changed":
-        for (const line of changedFileLines(event.metadata.files, c, this.unicode)) this.note(line);
+        this.notes(changedFileLines(event.metadata.files, c, this.unicode));
         return;
       case "status":
         if (event.metadata.state === "busy") {
@@ -278,11 +278,20 @@ export class TerminalRenderer {
   }
 
   private note(text: string, newline = true): void {
-    // A spinner redraws over whatever is written under it: it steps aside for the line.
+    this.writeAside(newline ? `${text}\n` : text);
+  }
+
+  /** Several lines at once, e.g. a question with its options. */
+  private notes(lines: string[]): void {
+    this.writeAside(lines.map((line) => `${line}\n`).join(""));
+  }
+
+  private writeAside(text: string): void {
+    // A spinner redraws over whatever is written under it: it steps aside for the text.
     const spinning = this.spinner?.isSpinning ?? false;
     if (spinning) this.spinner?.stop();
     this.newLineIfMidText();
-    this.err.write(newline ? `${text}\n` : text);
+    this.err.write(text);
     if (spinning) this.updateSpinner();
   }
 
