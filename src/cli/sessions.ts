@@ -102,7 +102,7 @@ async function withBackend(flags: SessionsFlags, body: (backend: Backend) => Pro
   } catch (error) {
     if (error instanceof UnknownConversationError) throw new CliError(error.message, EXIT.usage);
     if (!(error instanceof BackendError)) throw error;
-    process.stderr.write(`pocketpaw: ${error.message}\n`);
+    process.stderr.write(`pocketpaw: ${safeText(error.message)}\n`);
     return exitCodeFor(error.code);
   } finally {
     await backend.close();
