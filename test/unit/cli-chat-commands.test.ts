@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -58,6 +59,9 @@ describe("attachments", () => {
       [big, /big\.log is 10\.0 MB: an attachment may be at most 10\.0 MB/],
       [file("blob.bin", new Uint8Array([0, 1, 2, 0xff])), /neither text, an image \(PNG, JPEG, GIF, WebP\) nor a PDF/],
     ];
+    // A FIFO is refused without being opened (opening it would wait for a writer).
+    execFileSync("mkfifo", [join(dir, "pipe.txt")]);
+    cases.push([join(dir, "pipe.txt"), /pipe\.txt is not a regular file/]);
     for (const [path, message] of cases)
       assert.throws(
         () => readAttachment(path),
