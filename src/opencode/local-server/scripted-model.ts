@@ -40,7 +40,7 @@
 //                          "file: file name=doc.pdf mime=application/pdf bytes=N text=…" (the first
 //                          40 characters when the bytes are text), or "no files". OpenCode inlines
 //                          text/plain attachments as text parts ("Called the Read tool …" and the
-//                          content), which show as "text: <first 60 characters>" lines.
+//                          content), which show as "text: <first 80 characters>" lines.
 //   [[steps:N]]            N successive bash calls (`echo step-1` … `echo step-N`), then reply
 //                          "done after N steps"
 //   [[task:SUBPROMPT]]     call the task tool (subagent "general") with SUBPROMPT; once its result
@@ -369,7 +369,7 @@ function describeParts(parts: ChatContentPart[]): string {
   for (const part of parts) {
     if (part.type === "text") {
       const text = part.text ?? "";
-      if (!text.includes("[[echo-files]]")) lines.push(`text: ${JSON.stringify(text.slice(0, 60))}`);
+      if (!text.includes("[[echo-files]]")) lines.push(`text: ${JSON.stringify(text.slice(0, 80))}`);
     } else if (part.type === "image_url") {
       lines.push(`file: image_url ${describeDataUrl(part.image_url?.url ?? "")}`);
     } else if (part.type === "file") {
