@@ -158,3 +158,32 @@ describe("server commands", () => {
     assert.ok(userPrompts().some((t) => t.includes("hello chat from a command")));
   });
 });
+
+describe("undo, redo, fork, compact in chat", () => {
+  test("each says what happened; the fork is where the chat goes on", async () => {
+    const r = await chat(
+      [
+        "[[reply:first]]",
+        "[[reply:second]]",
+        "/undo",
+        "/redo",
+        "/fork feat:forked",
+        "[[reply:in the fork]]",
+        "/compact",
+        "/switch feat:ops",
+        "/fork feat:forked",
+      ],
+      ["--session", "feat:ops"],
+    );
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /Undid the last turn of feat:ops, and its changes to files: \/redo brings it back\./);
+    assert.match(r.stderr, /Redid the turn of feat:ops that \/undo reverted, and its changes to files\./);
+    assert.match(
+      r.stderr,
+      /Forked feat:ops into feat:forked \(session ses\w+\); you are in feat:forked now, \/switch feat:ops goes back\./,
+    );
+    assert.match(r.stderr, /Compacted feat:forked: its next turns start from the summary\./);
+    assert.match(r.stderr, /feat:forked already exists: \/fork another key\./);
+    assert.match(r.stdout, /in the fork/);
+  });
+});
