@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import type { Backend, Check } from "../agent/backend.js";
 import { BackendUnavailableError, openBackend } from "../app/backend.js";
+import { checkChannels } from "../channels/index.js";
 import { type LoadedSettings, SettingsError, homeOf, loadSettings } from "../config/settings.js";
 import { SqliteSessionStore, StoreError } from "../sessions/sqlite-store.js";
 import { MemorySessionStore } from "../sessions/store.js";
@@ -78,6 +79,7 @@ export async function runChecks(flags: CommonFlags): Promise<Check[]> {
 
   await checkServer(settings, checks, skipRest);
   checks.push(checkStore(settings));
+  checks.push(...(await checkChannels(settings)));
   return checks;
 }
 

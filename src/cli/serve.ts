@@ -1,5 +1,6 @@
 import { createRequire } from "node:module";
 import { BackendError } from "../agent/errors.js";
+import { type ChannelHandle, startChannels } from "../channels/index.js";
 import { UnsafeListenError } from "../web/security.js";
 import { ListenError, startDashboard } from "../web/server.js";
 import { type CommonFlags, CliError, backendFrom, settingsFrom } from "./context.js";
@@ -11,11 +12,12 @@ const { version } = createRequire(import.meta.url)("../../package.json") as { ve
 /** The line tests and scripts wait for before they connect. */
 export const READY_PREFIX = "pocketpaw dashboard listening on ";
 
-/** `pocketpaw serve`: the web dashboard and the HTTP API, until Ctrl-C or SIGTERM. */
+/** `pocketpaw serve`: the web dashboard, the HTTP API and the chat channels, until Ctrl-C or SIGTERM. */
 export async function serve(flags: CommonFlags): Promise<number> {
   const settings = settingsFrom(flags);
   const { values } = settings;
   const backend = backendFrom(settings);
+  let channels: ChannelHandle[] = [];
   let dashboard: Awaited<ReturnType<typeof startDashboard>>;
   try {
     dashboard = await startDashboard({
@@ -25,6 +27,7 @@ export async function serve(flags: CommonFlags): Promise<number> {
       token: values.dashboardToken,
       version,
       model: values.opencodeModel,
+      channels: () => channels.map((c) => c.state()),
     });
   } catch (error) {
     await backend.close();
@@ -42,6 +45,10 @@ export async function serve(flags: CommonFlags): Promise<number> {
     process.stderr.write(`Warning: ${safeText(error.message)}\n`);
   }
 
+  // Telegram and the other chat channels whose token is set, on the same backend; each says on
+  // stderr how it goes, and one that cannot start does not stop the others or the dashboard.
+  channels = startChannels(settings, backend, { log: (line) => process.stderr.write(`${safeText(line)}\n`) });
+
   await new Promise<void>((resolve) => {
     const stop = () => {
       process.off("SIGINT", stop);
@@ -52,6 +59,7 @@ export async function serve(flags: CommonFlags): Promise<number> {
     process.on("SIGINT", stop);
     process.on("SIGTERM", stop);
   });
+  await Promise.all(channels.map((c) => c.close()));
   await dashboard.close();
   await backend.close();
   return EXIT.ok;

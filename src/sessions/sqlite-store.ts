@@ -39,6 +39,11 @@ const MIGRATIONS: ReadonlyArray<{ to: number; sql: string }> = [
     to: 2,
     sql: "CREATE INDEX IF NOT EXISTS conversations_by_last_use ON conversations (last_used_at DESC);",
   },
+  {
+    // The agent a conversation's turns use ("build", "plan", …); '' = the server's default.
+    to: 3,
+    sql: "ALTER TABLE conversations ADD COLUMN agent TEXT NOT NULL DEFAULT '';",
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)!.to;
@@ -50,6 +55,8 @@ interface Row {
   session_id: string;
   title: string;
   model: string;
+  /** Since schema 3. */
+  agent: string;
   created_at: number;
   last_used_at: number;
   last_message_id: string;
@@ -182,10 +189,10 @@ export class SqliteSessionStore implements SessionStore {
     this.guard("write", () =>
       this.db
         .prepare(
-          `INSERT INTO conversations (key, server_url, directory, session_id, title, model, created_at, last_used_at, last_message_id)
-           VALUES (@key, @serverUrl, @directory, @sessionId, @title, @model, @createdAt, @lastUsedAt, @lastMessageId)
+          `INSERT INTO conversations (key, server_url, directory, session_id, title, model, agent, created_at, last_used_at, last_message_id)
+           VALUES (@key, @serverUrl, @directory, @sessionId, @title, @model, @agent, @createdAt, @lastUsedAt, @lastMessageId)
            ON CONFLICT (key, server_url, directory) DO UPDATE SET
-             session_id = excluded.session_id, title = excluded.title, model = excluded.model,
+             session_id = excluded.session_id, title = excluded.title, model = excluded.model, agent = excluded.agent,
              created_at = excluded.created_at, last_used_at = excluded.last_used_at, last_message_id = excluded.last_message_id`,
         )
         .run({
@@ -195,6 +202,7 @@ export class SqliteSessionStore implements SessionStore {
           sessionId: r.sessionId,
           title: r.title,
           model: r.model,
+          agent: r.agent,
           createdAt: r.createdAt,
           lastUsedAt: r.lastUsedAt,
           lastMessageId: r.lastMessageId,
@@ -293,9 +301,9 @@ function fromRow(row: Row): ConversationRecord {
     serverUrl: row.server_url,
     directory: row.directory,
     sessionId: row.session_id,
-    agent: "",
     title: row.title,
     model: row.model,
+    agent: row.agent,
     createdAt: row.created_at,
     lastUsedAt: row.last_used_at,
     lastMessageId: row.last_message_id,

@@ -4,6 +4,7 @@ import type { z } from "zod";
 import { type Backend, titleFor } from "../agent/backend.js";
 import { BackendError } from "../agent/errors.js";
 import { BACKENDS } from "../agent/registry.js";
+import type { ChannelState } from "../channels/index.js";
 import type { ConversationRecord } from "../sessions/store.js";
 import { HttpError } from "./http-error.js";
 import { openApiDocument } from "./openapi.js";
@@ -18,6 +19,8 @@ export interface ApiDeps {
   version: string;
   /** The configured model ("" = the server's default), preselected in the picker. */
   model: string;
+  /** The chat channels `pocketpaw serve` runs (Telegram, …) and how each is doing. */
+  channels?: () => ChannelState[];
 }
 
 /** A conversation as the API lists it. */
@@ -64,6 +67,7 @@ export function apiRoutes(deps: ApiDeps): Hono {
       pocketpaw: { version: deps.version, activeRuns: runs.running().length },
       opencode,
       backend: { name: status.backend, eventStreamConnected: status.eventStreamConnected },
+      channels: deps.channels?.() ?? [],
     });
   });
 

@@ -2,6 +2,7 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import type { Backend } from "../agent/backend.js";
+import type { ChannelState } from "../channels/index.js";
 import { dashboardApp } from "./app.js";
 import { ConversationRuns, type ConversationRunsOptions } from "./runs.js";
 import { checkListenAddress, isLoopbackHost } from "./security.js";
@@ -18,6 +19,8 @@ export interface DashboardOptions {
   /** The configured model, preselected in the page's picker. */
   model?: string;
   runs?: ConversationRunsOptions;
+  /** The chat channels' states, for /api/health. */
+  channels?: () => ChannelState[];
 }
 
 /** The address cannot be listened on (taken, or not this machine's). */
@@ -43,6 +46,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     runs,
     version: options.version,
     model: options.model ?? "",
+    ...(options.channels ? { channels: options.channels } : {}),
     token,
     loopback: isLoopbackHost(host),
   });

@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { crc32, deflateSync } from "node:zlib";
-import { parseDirectives } from "../../src/demo/scripted-model.js";
+import { parseDirectives } from "../../src/opencode/local-server/scripted-model.js";
 import { REPO } from "../support/cli.js";
 import { useRealServer } from "../support/real-server.js";
 

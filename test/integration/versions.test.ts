@@ -11,12 +11,24 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { UnsupportedVersionError } from "../../src/opencode/rest/errors.js";
-import { supportOf } from "../../src/opencode/backend/server-profile.js";
+import { compareVersions, supportOf } from "../../src/opencode/backend/server-profile.js";
 import { REPO, runCli } from "../support/cli.js";
 import { startOpenCode } from "../support/opencode-server.js";
 import { useRealServer } from "../support/real-server.js";
 import { collect, lastOf, ofType, storedTurn, textOf } from "../support/run.js";
-import { sessionDeletedWhileBackendLives } from "../support/scenarios.js";
+import {
+  FEATURE_CONFIG,
+  changesInGitUndoRedo,
+  changesOutsideGit,
+  commandRuns,
+  compactGoesOn,
+  forkGoesOn,
+  gitProject,
+  questionAnswered,
+  sessionDeletedWhileBackendLives,
+  todosShown,
+  unknownAgentAndCommandRefused,
+} from "../support/scenarios.js";
 import { type TcpProxy, isEventStream, startTcpProxy } from "../support/tcp-proxy.js";
 
 const binary = process.env.POCKETPAW_TEST_OPENCODE_BINARY || join(REPO, "node_modules", "opencode-1.2", "bin", "opencode");
@@ -30,7 +42,7 @@ const version = execFileSync(binary, ["--version"], {
 }).trim();
 const tooOld = supportOf(version).status === "too_old";
 
-const real = useRealServer({ binary });
+const real = useRealServer({ binary, extraConfig: FEATURE_CONFIG });
 
 const words = (n: number) => Array.from({ length: n }, (_, i) => `w${i} `).join("");
 
@@ -165,6 +177,36 @@ const words = (n: number) => Array.from({ length: n }, (_, i) => `w${i} `).join(
 
   test("a session deleted on the server while the backend lives is replaced on the next turn", () =>
     sessionDeletedWhileBackendLives(real.backend(), "v:deleted"));
+
+  describe("the everyday features", () => {
+    test("the agent reaches the server; unknown agents and commands are refused before anything is sent", async () => {
+      const b = real.backend();
+      const events = await collect(b, "[[reply:planned]]", { sessionKey: "v:agent", agent: "plan" });
+      assert.equal(textOf(events), "planned");
+      const [user] = (await b.client.messages(ofType(events, "done")[0]?.metadata.sessionId as string)).filter((m) => m.info.role === "user");
+      assert.equal((user?.info as { agent?: string }).agent, "plan");
+      await unknownAgentAndCommandRefused(b, "v:unknown");
+    });
+
+    test("a question is shown and answered", () => questionAnswered(real.backend(), "v:question"));
+
+    test("a command runs with the message as its arguments", () => commandRuns(real.backend(), "v:command"));
+
+    test("the agent's todo list", () => todosShown(real.backend(), "v:todo"));
+
+    test("files changed outside git, from the tools", () => changesOutsideGit(real.backend(), "v:changes"));
+
+    test("files changed in a git project, from the server's diff; undo and redo", () => {
+      const dir = gitProject(real.server.projectDir, "repo-versions");
+      // 1.2 leaves a file the turn created out of its diff, and so in place on undo.
+      return changesInGitUndoRedo(real.backend({ directory: dir }), dir, "v:git", compareVersions(version, "1.14.0") >= 0);
+    });
+
+    test("fork and compact", async () => {
+      await forkGoesOn(real.backend(), "v:orig", "v:fork");
+      await compactGoesOn(real.backend(), "v:compact");
+    });
+  });
 
   describe("an event stream cut mid-turn", () => {
     let proxy: TcpProxy;

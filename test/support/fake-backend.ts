@@ -54,10 +54,13 @@ export class FakeBackend implements Backend {
     yield* this.script(message, options, this);
   }
 
-  /** Resolves with the reply the front sends to permission request `id`. */
+  /** Resolves with the reply the front sends to permission request `id` (a question's answer as JSON), even one sent already. */
   replyTo(id: string): Promise<PermissionReply> {
     const given = this.replies.find((r) => r.id === id);
     if (given) return Promise.resolve(given.reply);
+    // The answer can come before the script asks: the driver answers while the script waits at its yield.
+    const answered = this.answers.find((a) => a.id === id);
+    if (answered) return Promise.resolve(JSON.stringify(answered.answer) as PermissionReply);
     return new Promise((resolve) => this.waiting.set(id, resolve));
   }
 

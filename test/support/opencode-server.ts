@@ -3,7 +3,7 @@ import { type ManagedServer, freePort, startManagedServer, withTimeout } from ".
 
 /**
  * The real `opencode serve` for integration tests: isolated (fresh HOME and XDG folders),
- * offline, wired to a scripted model on loopback (see src/demo/scripted-model.ts).
+ * offline, wired to a scripted model on loopback (see src/opencode/local-server/scripted-model.ts).
  */
 export interface StartOpenCodeOptions {
   /** The scripted model's base URL, e.g. "http://127.0.0.1:PORT/v1". */

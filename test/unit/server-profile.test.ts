@@ -40,11 +40,19 @@ describe("supportOf: is a server release supported", () => {
   });
 
   test("newer releases are driven, with a warning naming the newest tested", () => {
-    for (const version of ["1.18.34", "1.19.0", "2.0.1"]) {
+    for (const version of ["1.18.34", "1.19.0", "1.99.0"]) {
       const support = supportOf(version);
       assert.equal(support.status, "newer", version);
       assert.equal(support.usable, true);
       assert.match(support.summary, /newest tested release \(1\.18\.33\)/);
+    }
+  });
+
+  test("OpenCode 2 is another program: refused, saying to run a 1.x server", () => {
+    for (const version of ["2.0.0", "2.0.12", "3.1.0"]) {
+      const support = supportOf(version);
+      assert.equal(support.usable, false, version);
+      assert.match(support.summary, /OpenCode 2.*opencode-ai@1/);
     }
   });
 

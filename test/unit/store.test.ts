@@ -168,6 +168,25 @@ describe("SqliteSessionStore", () => {
     again.close();
   });
 
+  test("a schema-2 store (before the agent column) is migrated: rows kept with no agent, a copy beside it; the agent is then kept", () => {
+    const path = freshDb();
+    writeVersion1Store(path, [record("cli:two", 3)]);
+    const v2 = new Database(path);
+    v2.exec("CREATE INDEX conversations_by_last_use ON conversations (last_used_at DESC); PRAGMA user_version = 2;");
+    v2.close();
+    const store = new SqliteSessionStore(path);
+    assert.equal(store.backupPath, `${path}.v2.bak`);
+    assert.deepEqual(store.get({ key: "cli:two", serverUrl: SERVER, directory: "" }), record("cli:two", 3));
+    store.put({ ...record("cli:two", 3), agent: "plan" });
+    store.close();
+    const again = new SqliteSessionStore(path);
+    assert.equal(again.get({ key: "cli:two", serverUrl: SERVER, directory: "" })?.agent, "plan");
+    again.close();
+    const backup = new Database(`${path}.v2.bak`, { readonly: true });
+    assert.equal(backup.pragma("user_version", { simple: true }), 2);
+    backup.close();
+  });
+
   test("a store from a newer pocketpaw: refused, untouched, and the message says to upgrade", () => {
     const path = freshDb();
     writeVersion1Store(path, [record("cli:future")]);

@@ -1,8 +1,10 @@
 import {
+  type AgentInfo,
   type Backend,
   type BackendInfo,
   type BackendStatus,
   type Check,
+  type CommandInfo,
   DEFAULT_SESSION_KEY,
   type ForgetOutcome,
   type ModelCatalog,
@@ -11,15 +13,15 @@ import {
   type ServerHealth,
   type Transcript,
 } from "../../agent/backend.js";
-import type { AgentEvent, PermissionReply } from "../../agent/events.js";
+import { BackendError } from "../../agent/errors.js";
+import type { AgentEvent, PermissionReply, QuestionAnswer } from "../../agent/events.js";
 import { BACKENDS } from "../../agent/registry.js";
-import { parseModel } from "../../config/settings.js";
 import { type ConversationRecord, MemorySessionStore, type SessionStore } from "../../sessions/store.js";
 import { abortable } from "../../util/abortable.js";
 import { EventHub, type EventHubOptions } from "../events/event-hub.js";
 import { OpenCodeClient } from "../rest/client.js";
-import { OpenCodeError } from "../rest/errors.js";
-import type { OcModelRef, OcPermissionRule, OcPromptBody } from "../rest/wire.js";
+import type { OcPermissionRule } from "../rest/wire.js";
+import { ServerCatalog, needsRoute } from "./catalog.js";
 import { OpenCodeConversations } from "./conversations.js";
 import { detectServer } from "./detect.js";
 import { diagnose } from "./diagnose.js";
@@ -28,7 +30,9 @@ import { followNdjson } from "./follow-ndjson.js";
 import { KeyedLock } from "./keyed-lock.js";
 import { RunState, type Turn } from "./run-state.js";
 import type { ServerProfile } from "./server-profile.js";
-import { ConversationSessions, SessionGoneError } from "./sessions.js";
+import { ConversationHistory } from "./history.js";
+import { ConversationSessions, type NewTurn, SessionGoneError } from "./sessions.js";
+import { commandName, turnRequest } from "./turn-request.js";
 
 export interface OpenCodeBackendOptions {
   baseUrl: string;
@@ -50,6 +54,8 @@ export interface OpenCodeBackendOptions {
   reconnectTimeoutMs?: number;
   /** How long a stopped run waits for the server to confirm before it ends anyway. */
   stopTimeoutMs?: number;
+  /** How long a sent prompt may go without any sign from the server before the run checks whether it started (else: `stalled`). */
+  stallMs?: number;
   fetch?: typeof fetch;
   /** Where the model setting came from ("env", "default", …), for `doctor`. */
   modelSource?: string;
@@ -73,7 +79,9 @@ export class OpenCodeBackend implements Backend {
   private readonly live: LiveOptions;
   private readonly conversations: OpenCodeConversations;
   private readonly sessions: ConversationSessions;
-  /** Runs of one conversation go one after the other. */
+  private readonly catalog: ServerCatalog;
+  private readonly history: ConversationHistory;
+  /** Runs of one conversation go one after the other (and undo, redo, fork and compact between them). */
   private readonly locks = new KeyedLock();
   private readonly active = new Map<string, ActiveRun>();
   private profile: ServerProfile | undefined;
@@ -85,10 +93,13 @@ export class OpenCodeBackend implements Backend {
     this.store = options.store ?? new MemorySessionStore();
     this.conversations = new OpenCodeConversations(this.client, this.store);
     this.sessions = new ConversationSessions(this.client, this.store, options.permission);
+    this.catalog = new ServerCatalog(this.client);
+    this.history = new ConversationHistory(this.client, this.store, this.conversations, options.model ?? "");
     this.live = {
       settleMs: options.settleMs ?? 1_000,
       reconnectTimeoutMs: options.reconnectTimeoutMs ?? 60_000,
       stopTimeoutMs: options.stopTimeoutMs ?? 10_000,
+      stallMs: options.stallMs ?? 20_000,
     };
   }
 
@@ -110,6 +121,49 @@ export class OpenCodeBackend implements Backend {
 
   setModel(key: string, model: string): void {
     this.conversations.setModel(key, model);
+  }
+
+  setAgent(key: string, agent: string): void {
+    this.conversations.setAgent(key, agent);
+  }
+
+  agents(): Promise<AgentInfo[]> {
+    return this.catalog.agents();
+  }
+
+  commands(): Promise<CommandInfo[]> {
+    return this.catalog.commands();
+  }
+
+  diff(key: string, options: { all?: boolean } = {}): Promise<string> {
+    return this.history.diff(key, options.all ?? false);
+  }
+
+  undo(key: string): Promise<boolean> {
+    return this.between(key, () => this.history.undo(key));
+  }
+
+  redo(key: string): Promise<boolean> {
+    return this.between(key, () => this.history.redo(key));
+  }
+
+  fork(key: string, newKey: string): Promise<ConversationRecord> {
+    return this.between(key, () => this.history.fork(key, newKey));
+  }
+
+  compact(key: string): Promise<void> {
+    return this.between(key, () => this.history.compact(key));
+  }
+
+  /** Work on a conversation's past, between its runs: refused while one runs here, and no run starts meanwhile. */
+  private async between<T>(key: string, work: () => Promise<T>): Promise<T> {
+    if (this.active.has(key)) throw new BackendError("session", `A turn of ${key} is running; stop it or wait until it ends, then try again.`);
+    const release = await this.locks.acquire(key);
+    try {
+      return await work();
+    } finally {
+      release();
+    }
   }
 
   transcript(key: string): Promise<Transcript> {
@@ -187,21 +241,28 @@ export class OpenCodeBackend implements Backend {
     try {
       release = await this.locks.acquire(key, signal);
       this.active.set(key, { run, stop: () => stopping.abort() });
-      const modelText = options.model ?? this.options.model ?? "";
-      const body = promptBody(message, modelText, options.systemPrompt);
-      const profile = await step(this.ensureServer());
       const scope = this.conversations.scope(key);
-      let opened = await step(this.sessions.open(scope, message, modelText, profile.quirks.refusesPromptToMissingSession));
+      const model = options.model ?? this.options.model ?? "";
+      // A run without an agent goes on with the conversation's.
+      const agent = options.agent ?? this.store.get(scope)?.agent ?? "";
+      const command = commandName(options.command);
+      // Checked before anything is sent: the model's form, the attachments.
+      const request = turnRequest(message, { model, agent, command, systemPrompt: options.systemPrompt, files: options.files });
+      const profile = await step(this.ensureServer());
+      await step(this.catalog.checkAgent(agent));
+      if (command) await step(this.catalog.checkCommand(command));
+      const turn: NewTurn = { title: command ? `/${command} ${message}` : message, model, agent };
+      let opened = await step(this.sessions.open(scope, turn, profile.quirks.refusesPromptToMissingSession));
       for (let replaced = false; ; replaced = true) {
         run.sessionId = opened.record.sessionId;
         if (opened.announce) yield opened.announce;
         try {
-          yield* this.follow(profile, { run, sessionId: opened.record.sessionId, after: opened.record.lastMessageId, body, signal });
+          yield* this.follow(profile, { run, sessionId: opened.record.sessionId, after: opened.record.lastMessageId, request, signal });
           break;
         } catch (error) {
           // The server lost the session since it was looked up: the turn goes on in a new one (once).
           if (replaced || !(error instanceof SessionGoneError)) throw error;
-          opened = await step(this.sessions.replace(scope, opened.record, message, modelText));
+          opened = await step(this.sessions.replace(scope, opened.record, turn));
         }
       }
       this.store.touch(scope, run.newestMessageId);
@@ -230,6 +291,11 @@ export class OpenCodeBackend implements Backend {
     await this.client.replyPermission(id, reply, message);
   }
 
+  async replyQuestion(id: string, answer: QuestionAnswer): Promise<void> {
+    if (answer === "reject") await needsRoute(this.client.rejectQuestion(id), "questions");
+    else await needsRoute(this.client.replyQuestion(id, answer), "questions");
+  }
+
   status(): BackendStatus {
     return {
       backend: "opencode",
@@ -245,20 +311,4 @@ export class OpenCodeBackend implements Backend {
     await this.hub.close();
     this.store.close();
   }
-}
-
-/** The prompt's body under a given user message id; throws for a model that is not provider/model. */
-function promptBody(message: string, modelText: string, systemPrompt: string | undefined): (messageID: string) => OcPromptBody {
-  const model: OcModelRef | undefined = modelText ? parseModel(modelText) : undefined;
-  if (modelText && !model) {
-    throw new OpenCodeError("bad_request", `The model "${modelText}" is not valid: expected provider/model, e.g. anthropic/claude-sonnet-4.`);
-  }
-  return (messageID) => ({
-    parts: [{ type: "text", text: message }],
-    messageID,
-    ...(model ? { model } : {}),
-    ...(systemPrompt ? { system: systemPrompt } : {}),
-    // No `tools` here: the server turns a prompt's `tools` into the session's permission
-    // rules, replacing the ruleset the session was created with (measured on 1.18.33).
-  });
 }

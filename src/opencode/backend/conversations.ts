@@ -45,6 +45,11 @@ export class OpenCodeConversations {
     if (record) this.store.put({ ...record, model });
   }
 
+  setAgent(key: string, agent: string): void {
+    const record = this.get(key);
+    if (record) this.store.put({ ...record, agent });
+  }
+
   async transcript(key: string): Promise<Transcript> {
     const record = this.known(key);
     try {
@@ -103,7 +108,8 @@ export class OpenCodeConversations {
     return `Provider ${ref.providerID} has no model "${ref.modelID}"; it has ${models.slice(0, 12).join(", ")}${models.length > 12 ? ", …" : ""}.`;
   }
 
-  private known(key: string): ConversationRecord {
+  /** The remembered conversation; throws UnknownConversationError. */
+  known(key: string): ConversationRecord {
     const record = this.get(key);
     if (!record) throw new UnknownConversationError(key, this.place.serverUrl);
     return record;

@@ -65,7 +65,9 @@ export async function diagnose(
     }
     const fix =
       error instanceof UnsupportedVersionError
-        ? "Upgrade the server: `npm install -g opencode-ai@latest`, then restart `opencode serve`."
+        ? error.version?.startsWith("2")
+          ? "pocketpaw drives OpenCode 1.x: `npm install -g opencode-ai@1`, then `opencode serve --port 4096`, and point POCKETPAW_OPENCODE_BASE_URL at it."
+          : "Upgrade the server: `npm install -g opencode-ai@latest`, then restart `opencode serve`."
         : error instanceof NotOpenCodeError
           ? 'Is this the OpenCode server\'s address? `opencode serve` prints it when it starts ("opencode server listening on …").'
           : "Check the server's log; `pocketpaw health` repeats this check.";

@@ -2,11 +2,13 @@ import type { AgentEvent } from "../../agent/events.js";
 import { AsyncQueue } from "../../util/async-queue.js";
 import type { EventHub, HubSignal } from "../events/event-hub.js";
 import type { OpenCodeClient } from "../rest/client.js";
-import { OpenCodeError } from "../rest/errors.js";
-import { statusEvent } from "../translate/agent-events.js";
+import { ApiError, OpenCodeError } from "../rest/errors.js";
+import { filesChangedEvent, statusEvent } from "../translate/agent-events.js";
+import { changedFiles } from "../translate/changed-files.js";
 import { TurnTranslator } from "../translate/translate.js";
+import { turnChanges } from "./changes.js";
 import { newMessageId } from "./message-id.js";
-import { sendPrompt } from "./prompt.js";
+import { promptFailure, sendPrompt } from "./prompt.js";
 import type { Turn } from "./run-state.js";
 
 export interface LiveOptions {
@@ -16,9 +18,11 @@ export interface LiveOptions {
   reconnectTimeoutMs: number;
   /** How long a stopped run waits for the server to confirm before it ends anyway. */
   stopTimeoutMs: number;
+  /** How long a sent prompt may go without any sign from the server before storage is asked whether it runs. */
+  stallMs: number;
 }
 
-type Item = HubSignal | { kind: "tick" } | { kind: "stop" };
+type Item = HubSignal | { kind: "tick" } | { kind: "stop" } | { kind: "request-failed"; error: unknown };
 
 /** How often the deadlines are looked at. */
 const TICK_MS = 100;
@@ -27,8 +31,9 @@ const STOP_SETTLE_MS = 200;
 
 /**
  * The real server's protocol: subscribe to the session on the shared event stream, wait until
- * the stream is live (or its first events would be lost), prompt (`prompt_async`), then follow the
- * turn until the translator says it is complete. Until the prompt is sent a stop simply ends the run.
+ * the stream is live (or its first events would be lost), prompt (`prompt_async`, or a command),
+ * then follow the turn until the translator says it is complete, and say which files it changed.
+ * Until the prompt is sent a stop simply ends the run.
  */
 export async function* followEvents(client: OpenCodeClient, hub: EventHub, options: LiveOptions, turn: Turn): AsyncGenerator<AgentEvent> {
   const inbox = new AsyncQueue<Item>();
@@ -37,14 +42,29 @@ export async function* followEvents(client: OpenCodeClient, hub: EventHub, optio
   const stop = () => inbox.push({ kind: "stop" });
   turn.signal.addEventListener("abort", stop, { once: true });
   if (turn.signal.aborted) stop();
+  // The command call blocks until the turn ends: it is ended with the run.
+  const sending = new AbortController();
   try {
     // A stop queued behind "connected" (the stream was already live) is seen by the signal.
     if (!(await streamLive(inbox, client.timeoutMs)) || turn.signal.aborted) return turn.run.stopping("stop");
     // The prompt, under an id of our own so its answers are recognisable.
     const translator = turn.run.begin(new TurnTranslator({ sessionId: turn.sessionId, userMessageId: newMessageId(turn.after) }));
-    await sendPrompt(client, turn.sessionId, turn.body(translator.userMessageId));
+    const { request } = turn;
+    if (request.kind === "prompt") await sendPrompt(client, turn.sessionId, request.body(translator.userMessageId));
+    else {
+      // Followed on the event stream like a prompt; its answer only matters when it is a refusal.
+      client.command(turn.sessionId, request.body(translator.userMessageId), sending.signal).catch((error: unknown) => {
+        if (!sending.signal.aborted) inbox.push({ kind: "request-failed", error });
+      });
+    }
     yield* new LiveFollower(client, options, turn, translator, inbox).follow();
+    // Files change only through tools (bash and a subagent's included): a turn without any needs no diff.
+    if (translator.changes.toolsRun > 0) {
+      const changes = await turnChanges(client, turn.sessionId, translator.userMessageId, translator.changes);
+      if (changes.length > 0) yield filesChangedEvent(changedFiles(changes));
+    }
   } finally {
+    sending.abort();
     clearInterval(ticker);
     turn.signal.removeEventListener("abort", stop);
     unsubscribe();
@@ -64,11 +84,15 @@ async function streamLive(inbox: AsyncQueue<Item>, timeoutMs: number): Promise<b
 }
 
 /**
- * One prompted turn, followed on the event stream until complete. Three deadlines bound it: the
+ * One prompted turn, followed on the event stream until complete. Four deadlines bound it: the
  * lost stream's return (a gap is resynced from storage once it is back), the server's
- * confirmation of a stop, and the settle period after an idle that did not complete the turn.
+ * confirmation of a stop, the settle period after an idle that did not complete the turn, and,
+ * until the turn has visibly started, the server's silence after the prompt (it can take a
+ * prompt and never run it: storage and the session's status then tell).
  */
 class LiveFollower {
+  /** When the session last gave a sign of life (an event), from when the prompt was sent. */
+  private lastSign = Date.now();
   /** When the event stream was lost, while it is. */
   private downSince: number | undefined;
   /** When the session was first seen idle without the turn being complete. */
@@ -100,7 +124,13 @@ class LiveFollower {
   private async *take(item: Item): AsyncGenerator<AgentEvent, boolean> {
     switch (item.kind) {
       case "event":
+        this.lastSign = Date.now();
         for (const event of this.translator.handle(item.event)) yield event;
+        return false;
+      case "request-failed":
+        // The server refused the command (an HTTP error) before the turn started: the run fails.
+        // Anything else (the call cut or timed out) leaves the event stream and storage to tell.
+        if (item.error instanceof ApiError && !this.translator.started) throw promptFailure(item.error, this.turn.sessionId);
         return false;
       case "connected":
         if (this.downSince !== undefined) {
@@ -140,6 +170,9 @@ class LiveFollower {
       throw new OpenCodeError("unreachable", `Lost the OpenCode server at ${this.client.displayUrl} mid-run and could not reconnect within ${reconnectTimeoutMs / 1000} s. The run may still be going on the server.`);
     }
     if (this.stopDeadline !== undefined && now > this.stopDeadline) return true;
+    if (this.stopDeadline === undefined && this.downSince === undefined && !this.translator.started && now - this.lastSign > this.options.stallMs) {
+      yield* this.checkStalled();
+    }
     // Idle without the turn looking complete: look at storage (covers servers that send idle
     // before the final message update, and events lost in the stream).
     if (!this.translator.idleButIncomplete) {
@@ -159,17 +192,49 @@ class LiveFollower {
     return false;
   }
 
+  /**
+   * The server has been silent since the prompt: storage and the session's status say whether the
+   * turn runs after all (then it is followed on), or never started (OpenCode can take a prompt and
+   * not run it): then the run ends with `stalled`, and the session is aborted so that the prompt
+   * does not start later unwatched.
+   */
+  private async *checkStalled(): AsyncGenerator<AgentEvent> {
+    this.lastSign = Date.now();
+    let busy: boolean;
+    try {
+      busy = yield* this.resync();
+    } catch {
+      return; // storage could not be read: asked again after the next silent period
+    }
+    if (busy || this.translator.started) return;
+    await this.client.abort(this.turn.sessionId).catch(() => {});
+    const seconds = Math.round(this.options.stallMs / 1000);
+    throw new OpenCodeError(
+      "stalled",
+      `The OpenCode server accepted the prompt but did not start working on it within ${seconds} s (a known OpenCode problem). Send it again; if that happens again, restart \`opencode serve\`.`,
+    );
+  }
+
   private async abort(why: "stop" | "max_turns"): Promise<void> {
     this.turn.run.stopping(why);
     this.stopDeadline = Date.now() + this.options.stopTimeoutMs;
     await this.client.abort(this.turn.sessionId).catch(() => {});
   }
 
-  /** Catches up from storage: the session's messages, and whether the server still runs it. */
-  private async *resync(settled = false): AsyncGenerator<AgentEvent> {
+  /**
+   * Catches up from storage: the session's messages, the questions waiting for an answer, and
+   * whether the server still runs the session (returned).
+   */
+  private async *resync(settled = false): AsyncGenerator<AgentEvent, boolean> {
     const sessionId = this.turn.sessionId;
-    const [messages, statuses] = await Promise.all([this.client.messages(sessionId), this.client.sessionStatus()]);
+    const [messages, statuses, questions] = await Promise.all([
+      this.client.messages(sessionId),
+      this.client.sessionStatus(),
+      this.client.pendingQuestions().catch(() => []),
+    ]);
     const busy = (statuses?.[sessionId]?.type ?? "idle") !== "idle";
     yield* this.translator.resync(messages, busy, settled);
+    yield* this.translator.pendingQuestions(Array.isArray(questions) ? questions : []);
+    return busy;
   }
 }

@@ -1,6 +1,9 @@
 import type { AgentEvent } from "../../agent/events.js";
 import type { OpenCodeClient } from "../rest/client.js";
+import { OpenCodeError } from "../rest/errors.js";
 import { type OcEvent, type OcMessage, messageEvents } from "../rest/wire.js";
+import { filesChangedEvent } from "../translate/agent-events.js";
+import { changedFiles } from "../translate/changed-files.js";
 import { TurnTranslator } from "../translate/translate.js";
 import { readNdjsonLines } from "../transport/ndjson.js";
 import { newMessageId } from "./message-id.js";
@@ -13,7 +16,8 @@ import type { Turn } from "./run-state.js";
  * (`{info, parts}`), read by the same translator.
  */
 export async function* followNdjson(client: OpenCodeClient, turn: Turn): AsyncGenerator<AgentEvent> {
-  const { run, sessionId, signal } = turn;
+  const { run, sessionId, signal, request } = turn;
+  if (request.kind !== "prompt") throw new OpenCodeError("unsupported", "This server speaks the seed's NDJSON protocol, which has no commands: send the text as a message instead.");
   if (signal.aborted) return run.stopping("stop"); // nothing sent yet: nothing to stop
   const translator = run.begin(new TurnTranslator({ sessionId, userMessageId: newMessageId(turn.after), anyAssistant: true }));
   const reading = new AbortController();
@@ -25,7 +29,7 @@ export async function* followNdjson(client: OpenCodeClient, turn: Turn): AsyncGe
   const onAbort = () => stop("stop");
   signal.addEventListener("abort", onAbort, { once: true });
   try {
-    const response = await client.promptStream(sessionId, turn.body(translator.userMessageId), reading.signal).catch((error: unknown) => {
+    const response = await client.promptStream(sessionId, request.body(translator.userMessageId), reading.signal).catch((error: unknown) => {
       throw promptFailure(error, sessionId);
     });
     for await (const line of readNdjsonLines(response.body as unknown as AsyncIterable<Uint8Array>)) {
@@ -43,6 +47,8 @@ export async function* followNdjson(client: OpenCodeClient, turn: Turn): AsyncGe
   } finally {
     signal.removeEventListener("abort", onAbort);
   }
+  // No diff route on this protocol: the turn's own file tools say what changed.
+  if (translator.changes.size > 0) yield filesChangedEvent(changedFiles(translator.changes.list()));
 }
 
 /** One NDJSON line as the OpenCode events it stands for; a malformed line stands for none. */

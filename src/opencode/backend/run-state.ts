@@ -1,8 +1,8 @@
 import type { RunStatus } from "../../agent/backend.js";
 import { type DoneEvent, type ErrorEvent, doneEvent, errorEvent } from "../../agent/events.js";
 import { OpenCodeError } from "../rest/errors.js";
-import type { OcPromptBody } from "../rest/wire.js";
 import type { TurnTranslator } from "../translate/translate.js";
+import type { TurnRequest } from "./turn-request.js";
 
 /**
  * What one run knows beyond its translator: its session, how it is ending (stopped, failed
@@ -83,8 +83,8 @@ export interface Turn {
   sessionId: string;
   /** The newest message id the conversation had: the prompt's own id must sort after it (message-id.ts). */
   after: string;
-  /** The prompt's body, under the user message id the follower chooses. */
-  body: (messageID: string) => OcPromptBody;
+  /** The prompt (or command), sent under the user message id the follower chooses. */
+  request: TurnRequest;
   /** Aborted when the run is to stop (the caller's signal, or `stop(sessionKey)`). */
   signal: AbortSignal;
 }

@@ -35,6 +35,7 @@ export function supportOf(version: string): VersionSupport {
   if (!v) {
     return { status: "unknown", usable: true, summary: `unknown: "${version}" is not an OpenCode release number; pocketpaw is tested with ${listTested()}.` };
   }
+  if (v[0] >= 2) return { status: "newer", usable: false, summary: OPENCODE_2 };
   if ((TESTED_VERSIONS as readonly string[]).includes(version)) {
     return { status: "tested", usable: true, summary: `supported: OpenCode ${version} is tested with pocketpaw.` };
   }
@@ -46,6 +47,15 @@ export function supportOf(version: string): VersionSupport {
   }
   return { status: "supported", usable: true, summary: `supported: OpenCode ${version} is within the tested range (${listTested()}).` };
 }
+
+/**
+ * OpenCode 2 is another program (npm `@opencode-ai/cli`, a per-user service): its API is under
+ * `/api/*`, with other routes, events and bodies, and it always asks for a generated password.
+ */
+export const OPENCODE_2 =
+  "this is OpenCode 2, whose API (/api/…) pocketpaw does not drive. Run an OpenCode 1.x server for pocketpaw: `npm install -g opencode-ai@1`, then `opencode serve --port 4096`.";
+/** What such a server is said to be when it does not tell its exact release. */
+export const OPENCODE_2_VERSION = "2.x";
 
 /** The sentence for a server too old to have `/global/health` at all (1.0.x and older). */
 export const NO_HEALTH_ROUTE = `this OpenCode version is too old for pocketpaw (it has no /global/health); ${UPGRADE}.`;
@@ -83,6 +93,13 @@ export interface ServerQuirks {
  *   since 1.14; the client checks the content type and detect.ts takes both as "route missing".
  * - `MessageAbortedError`'s message differs; errors are matched on their name.
  * - Event payloads carry an `id` since 1.14: never relied on.
+ * - A turn's diff (`GET /session/{id}/diff?messageID=`, git projects only) is a `patch` per file
+ *   on 1.18.33; whole texts (`before`/`after`) on 1.2.6, which also repeats earlier turns' files
+ *   and leaves out one created in the turn's first step: backend/changes.ts takes the previous
+ *   turn's diff away and adds the turn's own file tools, which is harmless where diffs are exact.
+ * - An unknown agent: 204, then 1.18.33 fails the session without a user message and 1.2.6 does
+ *   nothing. Runs check agents and commands against the server's lists first (catalog.ts).
+ * - Answering a question nobody asks: 404 on 1.18.33 (`{_tag, message}` bodies), `true` on 1.2.6.
  * - `node_modules/.bin/opencode` is a Node wrapper before 1.15 that orphans the server on
  *   SIGTERM: local-server/managed-server.ts always starts the platform binary.
  * Releases before 1.2 (no `message.part.delta`; 1.0 also lacks /global/health, /permission and

@@ -6,6 +6,14 @@ import { OpenCodeError, isSessionGone } from "../rest/errors.js";
 import type { OcPermissionRule } from "../rest/wire.js";
 import { statusEvent } from "../translate/agent-events.js";
 
+/** What a run brings to the conversation's session: a new session's title, and the model and agent it uses. */
+export interface NewTurn {
+  /** What the title is made from: the message (or the command line). */
+  title: string;
+  model: string;
+  agent: string;
+}
+
 /** The conversation's session, and the status a run announces it with when it is new. */
 export interface OpenedSession {
   record: ConversationRecord;
@@ -38,16 +46,22 @@ export class ConversationSessions {
    * The stored session, looked up on the server (once per process when `trustVerified`: the
    * server then refuses a prompt to a session it lost, and `replace` takes over), or a new one.
    */
-  async open(scope: ConversationScope, message: string, model: string, trustVerified: boolean): Promise<OpenedSession> {
+  async open(scope: ConversationScope, turn: NewTurn, trustVerified: boolean): Promise<OpenedSession> {
     const stored = this.store.get(scope);
-    if (stored && ((trustVerified && this.verified.has(stored.sessionId)) || (await this.exists(stored.sessionId)))) return { record: stored };
-    return this.create(scope, message, model, stored);
+    if (stored && ((trustVerified && this.verified.has(stored.sessionId)) || (await this.exists(stored.sessionId)))) {
+      // The agent chosen for this turn is the conversation's from now on.
+      if (stored.agent === turn.agent) return { record: stored };
+      const record = { ...stored, agent: turn.agent };
+      this.store.put(record);
+      return { record };
+    }
+    return this.create(scope, turn, stored);
   }
 
   /** The server refused a prompt to `gone`'s session: a new session for the conversation. */
-  replace(scope: ConversationScope, gone: ConversationRecord, message: string, model: string): Promise<OpenedSession> {
+  replace(scope: ConversationScope, gone: ConversationRecord, turn: NewTurn): Promise<OpenedSession> {
     this.verified.delete(gone.sessionId);
-    return this.create(scope, message, model, gone);
+    return this.create(scope, turn, gone);
   }
 
   private async exists(sessionId: string): Promise<boolean> {
@@ -62,14 +76,13 @@ export class ConversationSessions {
     }
   }
 
-  private async create(scope: ConversationScope, message: string, model: string, previous: ConversationRecord | undefined): Promise<OpenedSession> {
-    const title = titleFor(message);
-    // Nobody can answer the `question` tool through this backend: deny it rather than hang.
-    const permission: OcPermissionRule[] = [...this.permission, { permission: "question", pattern: "*", action: "deny" }];
-    const session = await this.client.createSession({ title, permission });
+  private async create(scope: ConversationScope, turn: NewTurn, previous: ConversationRecord | undefined): Promise<OpenedSession> {
+    const title = titleFor(turn.title);
+    // The `question` tool is allowed: its questions reach the fronts as `question` events.
+    const session = await this.client.createSession({ title, permission: this.permission });
     this.verified.add(session.id);
     const now = Date.now();
-    const record: ConversationRecord = { ...scope, sessionId: session.id, title, model, agent: "", createdAt: now, lastUsedAt: now, lastMessageId: "" };
+    const record: ConversationRecord = { ...scope, sessionId: session.id, title, model: turn.model, agent: turn.agent, createdAt: now, lastUsedAt: now, lastMessageId: "" };
     this.store.put(record);
     const announce = previous
       ? statusEvent(

@@ -18,7 +18,8 @@
 //                          characters) and options A, B, … (`LABEL=DESCRIPTION` sets an option's
 //                          description, default: the label); a leading `*` (`[[question:*Q|A|B]]`)
 //                          allows several answers (`multiple: true`). The argument may instead be
-//                          the tool's whole input as JSON (`[[question:{"questions":[…]}]]`).
+//                          the tool's whole input as JSON (`[[question:{"questions":[…]}]]`, or
+//                          just the questions array; it must not contain `]]`).
 //                          OpenCode then waits for `POST /question/{id}/reply`; once the tool's
 //                          result is back, reply "Answer received: <tool output>"
 //   [[todo:ITEM|ITEM|…]]   call the todowrite tool with one todo per ITEM, written
@@ -29,10 +30,11 @@
 //   [[write:PATH|CONTENT]] call the write tool (filePath, content: everything after the first
 //                          `|`, newlines included); then reply "Wrote PATH: <tool output>"
 //   [[edit:PATH|OLD|NEW]]  call the edit tool (filePath, oldString OLD, newString NEW; OLD holds
-//                          no `|`); then reply "Edited PATH: <tool output>". OpenCode refuses to
-//                          write or edit an existing file the session has not read, so both first
-//                          call the read tool on PATH when it exists and nothing read it yet in
-//                          this prompt's steps (check `existsSync` at the time of the request).
+//                          no `|`); then reply "Edited PATH: <tool output>". OpenCode 1.2.x
+//                          refuses to write or edit an existing file the session has not read
+//                          (1.18 doesn't check), so both first call the read tool on PATH when it
+//                          exists (`existsSync` at the time of the request) and none of this
+//                          prompt's earlier steps read, wrote or edited it.
 //                          A relative PATH is made absolute against the "Working directory:" line
 //                          of the system prompt OpenCode sends (the tools want absolute paths).
 //   [[echo-files]]         reply with one line per file or image part of the last user message:
@@ -305,7 +307,8 @@ function splitOnce(text: string): [string, string?] {
 /** `[[question:…]]`'s argument as the question tool's input (see the header). */
 function questionInput(arg: string): Record<string, unknown> {
   const trimmed = arg.trim();
-  if (trimmed.startsWith("{")) return parseJsonObject(trimmed);
+  // Bad JSON throws: the request then fails at once with a 400 naming the error.
+  if (trimmed.startsWith("{")) return JSON.parse(trimmed) as Record<string, unknown>;
   if (trimmed.startsWith("[")) return { questions: JSON.parse(trimmed) as unknown };
   const multiple = trimmed.startsWith("*");
   const [question = "", ...labels] = (multiple ? trimmed.slice(1) : trimmed).split("|");
@@ -339,7 +342,7 @@ function todosOf(arg: string): Array<{ content: string; status: string; priority
 /**
  * The next step of the prompt's tool directives: the call to make, or (all outputs back) the
  * final reply; undefined when the prompt has none. A write or edit of an existing file first
- * reads it (OpenCode refuses to change a file the session has not read) unless one of this
+ * reads it (OpenCode 1.2.x refuses to change a file the session has not read) unless one of this
  * prompt's earlier calls already read, wrote or edited it.
  */
 function toolPlan(directives: Directive[], conv: Conversation): { call: ToolCall } | { reply: string } | undefined {

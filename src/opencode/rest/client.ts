@@ -7,12 +7,19 @@ import {
   UnreachableError,
   redactUrl,
 } from "./errors.js";
+import { describeNetworkError, errorBody, preview } from "./answers.js";
 import type {
+  OcAgent,
+  OcCommand,
+  OcCommandBody,
+  OcFileDiff,
   OcHealth,
   OcMessage,
+  OcModelRef,
   OcPermissionRule,
   OcPromptBody,
   OcProviders,
+  OcQuestionRequest,
   OcSession,
 } from "./wire.js";
 
@@ -45,7 +52,12 @@ interface RequestOptions {
   expect: Expect;
   /** Content types a stream answer may have (checked before the body is read). */
   streamTypes?: string[];
+  /** This call's own bound instead of the client's `timeoutMs` (calls that block while the server works). */
+  timeoutMs?: number;
 }
+
+/** How long a call that blocks until the server has done the work (a summary, a command's turn) may take. */
+const LONG_CALL_MS = 10 * 60_000;
 
 export class OpenCodeClient {
   readonly baseUrl: string;
@@ -90,6 +102,11 @@ export class OpenCodeClient {
   /** `GET /doc`, the OpenAPI document: only to recognise releases too old for /global/health. */
   apiDoc(signal?: AbortSignal): Promise<unknown> {
     return this.request<unknown>("GET", "/doc", { what: "the API description", expect: "json", signal });
+  }
+
+  /** `GET` of a route that answers JSON on some server kinds only (OpenCode 2's `/api/info`): for detection. */
+  probe(path: string, signal?: AbortSignal): Promise<unknown> {
+    return this.request<unknown>("GET", path, { what: `GET ${path}`, expect: "json", signal });
   }
 
   createSession(body: { title: string; permission?: OcPermissionRule[]; parentID?: string }): Promise<OcSession> {
@@ -159,6 +176,63 @@ export class OpenCodeClient {
     return this.request("GET", "/file", { what: "listing the project directory", expect: "json", query: { path }, signal });
   }
 
+  /**
+   * `POST /session/{id}/command`: runs a command as the turn's prompt. It answers only when the
+   * turn has ended (its last assistant message), so the caller follows the turn on the event
+   * stream and aborts this call when the run ends; closing it does not stop the server's run.
+   */
+  async command(id: string, body: OcCommandBody, signal: AbortSignal): Promise<void> {
+    await this.request("POST", `/session/${enc(id)}/command`, { what: "the command", body, expect: "none", signal, timeoutMs: LONG_CALL_MS });
+  }
+
+  /** `GET /agent`: every agent of the server, subagents and hidden ones included. */
+  agents(): Promise<OcAgent[]> {
+    return this.request("GET", "/agent", { what: "reading the agents", expect: "json" });
+  }
+
+  /** `GET /command`: the built-in, configured, MCP and skill commands. */
+  commands(): Promise<OcCommand[]> {
+    return this.request("GET", "/command", { what: "reading the commands", expect: "json" });
+  }
+
+  /** `GET /question`: the questions waiting for an answer, in every session of the directory. */
+  pendingQuestions(signal?: AbortSignal): Promise<OcQuestionRequest[]> {
+    return this.request("GET", "/question", { what: "reading the pending questions", expect: "json", signal });
+  }
+
+  async replyQuestion(requestId: string, answers: string[][]): Promise<void> {
+    await this.request("POST", `/question/${enc(requestId)}/reply`, { what: "the answer to the question", body: { answers }, expect: "json" });
+  }
+
+  async rejectQuestion(requestId: string): Promise<void> {
+    await this.request("POST", `/question/${enc(requestId)}/reject`, { what: "refusing the question", expect: "json" });
+  }
+
+  /** `GET /session/{id}/diff`: what the turn of user message `messageId` changed (git projects only; `[]` elsewhere). */
+  sessionDiff(id: string, messageId: string, signal?: AbortSignal): Promise<OcFileDiff[]> {
+    return this.request("GET", `/session/${enc(id)}/diff`, { what: "reading the changes", expect: "json", query: { messageID: messageId }, signal });
+  }
+
+  /** Reverts the session to before user message `messageId`: later messages are hidden (dropped at the next prompt), files restored. */
+  revert(id: string, messageId: string): Promise<OcSession> {
+    return this.request("POST", `/session/${enc(id)}/revert`, { what: "undoing the turn", body: { messageID: messageId }, expect: "json" });
+  }
+
+  /** Restores everything the session's revert hid. */
+  unrevert(id: string): Promise<OcSession> {
+    return this.request("POST", `/session/${enc(id)}/unrevert`, { what: "redoing the turn", expect: "json" });
+  }
+
+  /** A new session holding a copy of this one's messages. */
+  fork(id: string): Promise<OcSession> {
+    return this.request("POST", `/session/${enc(id)}/fork`, { what: "forking the session", body: {}, expect: "json" });
+  }
+
+  /** Summarises the session with `model` (answers when the summary is written). */
+  async summarize(id: string, model: OcModelRef): Promise<void> {
+    await this.request("POST", `/session/${enc(id)}/summarize`, { what: "compacting the session", body: model, expect: "json", timeoutMs: LONG_CALL_MS });
+  }
+
   abort(id: string): Promise<boolean> {
     return this.request<boolean>("POST", `/session/${enc(id)}/abort`, { what: "the abort", expect: "json" });
   }
@@ -190,7 +264,8 @@ export class OpenCodeClient {
 
   private async request<T>(method: string, path: string, options: RequestOptions): Promise<T> {
     const timeout = new AbortController();
-    const timer = setTimeout(() => timeout.abort(), this.timeoutMs);
+    const timeoutMs = options.timeoutMs ?? this.timeoutMs;
+    const timer = setTimeout(() => timeout.abort(), timeoutMs);
     const signal = options.signal ? AbortSignal.any([options.signal, timeout.signal]) : timeout.signal;
     const headers: Record<string, string> = { accept: options.expect === "stream" ? "*/*" : "application/json" };
     if (this.authHeader) headers.authorization = this.authHeader;
@@ -206,7 +281,7 @@ export class OpenCodeClient {
           signal,
         });
       } catch (error) {
-        if (timeout.signal.aborted) throw new TimeoutError(options.what, this.timeoutMs);
+        if (timeout.signal.aborted) throw new TimeoutError(options.what, timeoutMs);
         if (options.signal?.aborted) throw options.signal.reason ?? error;
         throw new UnreachableError(this.displayUrl, describeNetworkError(error), { cause: error });
       }
@@ -223,7 +298,7 @@ export class OpenCodeClient {
       return await this.readAnswer<T>(response, where, options);
     } catch (error) {
       if (error instanceof OpenCodeError) throw error;
-      if (timeout.signal.aborted) throw new TimeoutError(options.what, this.timeoutMs);
+      if (timeout.signal.aborted) throw new TimeoutError(options.what, timeoutMs);
       if (options.signal?.aborted) throw error;
       throw new UnreachableError(this.displayUrl, describeNetworkError(error), { cause: error });
     } finally {
@@ -235,7 +310,7 @@ export class OpenCodeClient {
     const type = response.headers.get("content-type") ?? "";
     if (response.status === 401 || response.status === 403) {
       await response.body?.cancel().catch(() => {});
-      throw new AuthError(this.displayUrl, response.status, this.hasCredentials);
+      throw new AuthError(this.displayUrl, response.status, this.hasCredentials, type);
     }
     if (type.includes("text/html")) {
       await response.body?.cancel().catch(() => {});
@@ -259,46 +334,3 @@ function enc(segment: string): string {
   return encodeURIComponent(segment);
 }
 
-function preview(text: string): string {
-  const flat = text.replace(/\s+/g, " ").trim();
-  return flat.length > 80 ? `${flat.slice(0, 80)}…` : flat || "(empty)";
-}
-
-/** OpenCode's error bodies: `{name, data:{message}}` (1.15+) or zod's `{error:[…], success:false}` (1.2). */
-function errorBody(text: string): { name: string; message: string } {
-  try {
-    const body = JSON.parse(text) as Record<string, unknown>;
-    const data = body.data as Record<string, unknown> | undefined;
-    const name = typeof body.name === "string" ? body.name : "";
-    if (typeof data?.message === "string") return { name, message: data.message };
-    if (Array.isArray(body.error)) {
-      const issues = body.error as Array<{ message?: string; path?: unknown[] }>;
-      const message = issues.map((i) => `${i.path?.join(".") ?? ""} ${i.message ?? ""}`.trim()).join("; ");
-      return { name: name || "BadRequest", message: message || preview(text) };
-    }
-    if (typeof body.message === "string") return { name, message: body.message };
-    return { name, message: preview(text) };
-  } catch {
-    return { name: "", message: preview(text) };
-  }
-}
-
-function describeNetworkError(error: unknown): string {
-  const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
-  const code = cause?.code ?? (error as { code?: string })?.code;
-  switch (code) {
-    case "ECONNREFUSED":
-      return "connection refused";
-    case "ENOTFOUND":
-    case "EAI_AGAIN":
-      return "host not found";
-    case "ECONNRESET":
-    case "UND_ERR_SOCKET":
-      return "connection reset";
-    case "EHOSTUNREACH":
-    case "ENETUNREACH":
-      return "host unreachable";
-    default:
-      return cause?.message ?? (error instanceof Error ? error.message : String(error));
-  }
-}

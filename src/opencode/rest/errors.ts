@@ -26,7 +26,13 @@ export class UnreachableError extends OpenCodeError {
 }
 
 export class AuthError extends OpenCodeError {
-  constructor(url: string, status: number, hadCredentials: boolean) {
+  constructor(
+    url: string,
+    status: number,
+    hadCredentials: boolean,
+    /** The refusal's content type: OpenCode 1.x refuses with an empty or plain body, OpenCode 2 with its web page. */
+    readonly contentType = "",
+  ) {
     super(
       "auth",
       hadCredentials
@@ -76,13 +82,18 @@ export class ApiError extends OpenCodeError {
     what: string,
   ) {
     super(
-      status === 400 ? "bad_request" : status === 404 || errorName === "NotFoundError" ? "not_found" : "protocol",
+      status === 400 ? "bad_request" : status === 404 || errorName === "NotFoundError" ? "not_found" : status === 409 ? "session" : "protocol",
       `The OpenCode server rejected ${what} (HTTP ${status}${errorName ? ` ${errorName}` : ""}): ${detail}`,
     );
   }
 
   get isNotFound(): boolean {
     return this.status === 404 || this.errorName === "NotFoundError";
+  }
+
+  /** The session is busy (a run is going on): 409 `SessionBusyError` (1.18). */
+  get isBusy(): boolean {
+    return this.status === 409;
   }
 }
 

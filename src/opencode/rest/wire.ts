@@ -45,6 +45,10 @@ export interface OcMessageInfo {
   finish?: string;
   modelID?: string;
   providerID?: string;
+  /** Assistant messages: the project directory the step ran in. */
+  path?: { cwd?: string; root?: string };
+  /** User messages: what the turn changed (git projects; `[]` elsewhere). */
+  summary?: { diffs?: OcFileDiff[] } | boolean;
 }
 
 export interface OcToolState {
@@ -79,6 +83,47 @@ export interface OcSession {
   parentID?: string;
   directory?: string;
   version?: string;
+  /** Set while an undo (revert) is staged: the user message from which on messages are hidden. */
+  revert?: { messageID: string };
+}
+
+/**
+ * One file a turn changed, as the server's diff has it: `patch` (a unified diff) since 1.14,
+ * `before`/`after` (the whole texts) on 1.2. `file` is relative to the project's worktree.
+ */
+export interface OcFileDiff {
+  file?: string;
+  patch?: string;
+  before?: string;
+  after?: string;
+  additions?: number;
+  deletions?: number;
+  status?: "added" | "deleted" | "modified" | string;
+}
+
+/** `GET /agent`; `native` = built into the server. */
+export interface OcAgent {
+  name: string;
+  description?: string;
+  mode?: "primary" | "subagent" | "all" | string;
+  native?: boolean;
+  /** Internal agents (compaction, title, summary): never chosen by people. */
+  hidden?: boolean | null;
+}
+
+/** `GET /command`. */
+export interface OcCommand {
+  name: string;
+  description?: string;
+  source?: string;
+}
+
+/** `question.asked`'s properties, and an entry of `GET /question`. */
+export interface OcQuestionRequest {
+  id: string;
+  sessionID: string;
+  questions?: unknown[];
+  tool?: { messageID?: string; callID?: string };
 }
 
 export interface OcHealth {
@@ -91,12 +136,31 @@ export interface OcModelRef {
   modelID: string;
 }
 
+/** A file attached to a prompt or command: its bytes inline as a `data:` URL. */
+export interface OcFilePartInput {
+  type: "file";
+  mime: string;
+  filename: string;
+  url: string;
+}
+
 export interface OcPromptBody {
-  parts: Array<{ type: "text"; text: string }>;
+  parts: Array<{ type: "text"; text: string } | OcFilePartInput>;
   messageID?: string;
   model?: OcModelRef;
+  agent?: string;
   system?: string;
   tools?: Record<string, boolean>;
+}
+
+/** `POST /session/{id}/command`: `model` is "provider/model" here, a string (unlike the prompt's). */
+export interface OcCommandBody {
+  command: string;
+  arguments: string;
+  messageID?: string;
+  agent?: string;
+  model?: string;
+  parts?: OcFilePartInput[];
 }
 
 /** `GET /config/providers`; `default` maps a provider id to its default model id. */

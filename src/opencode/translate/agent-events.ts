@@ -1,11 +1,17 @@
 import {
   type AgentEvent,
+  type ChangedFile,
   type ErrorCode,
   type ErrorEvent,
+  type FilesChangedEvent,
   type PermissionRequestEvent,
+  type Question,
+  type QuestionEvent,
   type StatusEvent,
   type SubagentRef,
   type ThinkingDoneEvent,
+  type Todo,
+  type TodoEvent,
   type TokenUsage,
   type TokenUsageEvent,
   type ToolResultEvent,
@@ -85,6 +91,66 @@ export function permissionEvent(p: Record<string, unknown>, sessionId: string, s
     content: `OpenCode asks permission for ${what}${patterns.length ? `: ${patterns.join(", ")}` : ""}`,
     metadata: { id, permission: what, patterns, always, sessionId, ...from(subagent) },
   };
+}
+
+/**
+ * The events beside a message's parts that concern the run: a permission request, a question, the
+ * todo list (subagents' included); undefined for any other event type.
+ */
+export function sideEvent(type: string, p: Record<string, unknown>, sessionId: string, subagent: SubagentRef | undefined): AgentEvent | undefined {
+  if (type === "permission.asked") return permissionEvent(p, sessionId, subagent);
+  if (type === "question.asked") return questionEvent(p, sessionId, subagent);
+  if (type === "todo.updated") return todoEvent(p, subagent);
+  return undefined;
+}
+
+/** `question.asked`'s properties (or a pending question of `GET /question`); none without an id to answer. */
+export function questionEvent(p: Record<string, unknown>, sessionId: string, subagent: SubagentRef | undefined): QuestionEvent | undefined {
+  const id = str(p, "id");
+  if (!id) return undefined;
+  const questions = (Array.isArray(p.questions) ? p.questions : []).map(normaliseQuestion);
+  const asked = questions.map((q) => `${q.question}${q.options.length ? ` (${q.options.map((o) => o.label).join(" / ")})` : ""}`).join("; ");
+  return {
+    type: "question",
+    content: oneLine(`OpenCode asks: ${asked || "a question"}`),
+    metadata: { id, sessionId, questions, ...from(subagent) },
+  };
+}
+
+function normaliseQuestion(q: unknown): Question {
+  const options = (Array.isArray((q as { options?: unknown })?.options) ? (q as { options: unknown[] }).options : []).map((o) => ({
+    label: str(o, "label") ?? "",
+    description: str(o, "description") ?? "",
+  }));
+  return { question: str(q, "question") ?? "", header: str(q, "header") ?? "", options, multiple: (q as { multiple?: unknown })?.multiple === true };
+}
+
+/** `todo.updated`: the whole list as it stands. */
+export function todoEvent(p: Record<string, unknown>, subagent: SubagentRef | undefined): TodoEvent {
+  const todos: Todo[] = (Array.isArray(p.todos) ? p.todos : []).map((t) => ({
+    content: str(t, "content") ?? "",
+    status: str(t, "status") ?? "pending",
+    priority: str(t, "priority") ?? "",
+  }));
+  const done = todos.filter((t) => t.status === "completed").length;
+  const now = todos.find((t) => t.status === "in_progress");
+  return { type: "todo", content: oneLine(`Todo list: ${done} of ${todos.length} done${now ? `; now: ${now.content}` : ""}`), metadata: { todos, ...from(subagent) } };
+}
+
+/** The files the turn changed, once, before `done`. */
+export function filesChangedEvent(files: ChangedFile[]): FilesChangedEvent {
+  const sum = (key: "additions" | "deletions") => files.reduce((n, f) => n + f[key], 0);
+  const names = files.map((f) => f.path).join(", ");
+  return {
+    type: "files_changed",
+    content: oneLine(`${files.length} file${files.length === 1 ? "" : "s"} changed (+${sum("additions")} −${sum("deletions")}): ${names}`),
+    metadata: { files },
+  };
+}
+
+function oneLine(text: string): string {
+  const line = text.replace(/\s+/g, " ").trim();
+  return line.length > 200 ? `${line.slice(0, 199)}…` : line;
 }
 
 /** An error the server reported for the run (a message's `error`, `session.error`). */

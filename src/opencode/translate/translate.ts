@@ -1,9 +1,9 @@
 import { type AgentEvent, type SubagentRef, type TokenUsage, addUsage, emptyUsage, errorEvent } from "../../agent/events.js";
-import { type OcError, type OcEvent, type OcMessage, type OcMessageInfo, type OcPart, eventSessionId, messageEvents, obj, str } from "../rest/wire.js";
+import { type OcError, type OcEvent, type OcMessage, type OcMessageInfo, type OcPart, type OcQuestionRequest, eventSessionId, messageEvents, obj, str } from "../rest/wire.js";
 import {
-  permissionEvent,
   retryEvent,
   serverErrorEvent,
+  sideEvent,
   statusEvent,
   textEvent,
   thinkingDoneEvent,
@@ -12,6 +12,10 @@ import {
   toolUseEvent,
   usageOf,
 } from "./agent-events.js";
+import { ChangedFiles } from "./changed-files.js";
+import type { MessageState, PartState, TranslatorOptions } from "./turn-state.js";
+
+export type { TranslatorOptions };
 
 /**
  * The one place where OpenCode events become AgentEvents: a state machine for one run (one
@@ -22,27 +26,6 @@ import {
  * Text is tracked per part as the count of characters delivered, never the text itself, so a run
  * of a million deltas holds a few numbers per part.
  */
-
-interface MessageState {
-  ours: boolean;
-  completed: boolean;
-  usageEmitted: boolean;
-}
-
-type PartState =
-  /** `held`: deltas were missed in a gap, so the text is completed from the part's final form. */
-  | { kind: "text" | "reasoning"; delivered: number; ended: boolean; held: boolean }
-  | { kind: "tool"; useEmitted: boolean; resultEmitted: boolean }
-  | { kind: "other" };
-
-export interface TranslatorOptions {
-  /** The conversation's OpenCode session. */
-  sessionId: string;
-  /** The id of the user message this run sent: assistant messages answering it are the run's. */
-  userMessageId: string;
-  /** Every assistant message is the run's (a stream that carries only this run, like NDJSON). */
-  anyAssistant?: boolean;
-}
 
 export class TurnTranslator {
   readonly sessionId: string;
@@ -55,6 +38,8 @@ export class TurnTranslator {
   usage: TokenUsage = emptyUsage();
   /** The newest message id of the conversation's session in this run: the prompt's, then its answers'. */
   newestMessageId: string;
+  /** The files the run's own file tools (and its subagents') changed. */
+  readonly changes = new ChangedFiles();
   private stopping = false;
 
   private readonly messages = new Map<string, MessageState>();
@@ -64,6 +49,9 @@ export class TurnTranslator {
   /** Deltas of parts whose type is not known yet (a delta may arrive before its part). */
   private readonly waitingForPart = new Map<string, OcEvent[]>();
   private readonly errorsSeen = new Set<string>();
+  /** Questions already shown (live, or found pending after a gap), and the subagents' sessions seen. */
+  private readonly questionsSeen = new Set<string>();
+  private readonly childSessions = new Set<string>();
   /** Parts whose deltas were waiting when a gap happened (see markGap). */
   private readonly heldBeforeKnown = new Set<string>();
   /** A part first met in storage may have streamed deltas this client never saw: hold it. */
@@ -104,6 +92,11 @@ export class TurnTranslator {
       this.pendingAssistants.size === 0 &&
       (this.ownAssistants > 0 || this.sessionErrorSeen)
     );
+  }
+
+  /** The server has visibly taken the prompt up: an answer to it began, or it failed the session. */
+  get started(): boolean {
+    return this.ownAssistants > 0 || this.sessionErrorSeen;
   }
 
   /** Idle was seen but the run is not complete: the backend should look at storage after a while. */
@@ -166,10 +159,17 @@ export class TurnTranslator {
     return out;
   }
 
+  /** The questions pending on the server (`GET /question`, after a gap): those of this run not shown yet. */
+  pendingQuestions(pending: OcQuestionRequest[]): AgentEvent[] {
+    const ours = pending.filter((q) => q.sessionID === this.sessionId || this.childSessions.has(q.sessionID));
+    return ours.flatMap((q) => this.handle({ type: "question.asked", properties: { ...q } }));
+  }
+
   private dispatch(event: OcEvent, out: AgentEvent[]): void {
     const p = event.properties ?? {};
     const origin = eventSessionId(event) ?? this.sessionId;
     const subagent = origin === this.sessionId ? undefined : { sessionId: origin };
+    if (subagent) this.childSessions.add(origin);
     switch (event.type) {
       case "message.updated": {
         const info = obj(p, "info") as OcMessageInfo | undefined;
@@ -221,13 +221,15 @@ export class TurnTranslator {
         if (error) this.onError(error, subagent, out);
         return;
       }
-      case "permission.asked": {
-        const request = permissionEvent(p, origin, subagent);
-        if (request) out.push(request);
-        return;
+      default: {
+        // About 90 event types exist and new ones come with each release: all but a few pass by.
+        if (event.type === "question.asked") {
+          if (this.questionsSeen.has(str(p, "id") ?? "")) return;
+          this.questionsSeen.add(str(p, "id") ?? "");
+        }
+        const side = sideEvent(event.type, p, origin, subagent);
+        if (side) out.push(side);
       }
-      default:
-        return; // about 90 event types exist and new ones come with each release
     }
   }
 
@@ -261,6 +263,7 @@ export class TurnTranslator {
       if (ours && !subagent) {
         this.turns++;
         this.ownAssistants++;
+        this.changes.learnProjectDir(info.path?.cwd);
       }
     }
     if (state.ours) {
@@ -321,6 +324,7 @@ export class TurnTranslator {
     }
     if (s.status === "completed" || s.status === "error") {
       state.resultEmitted = true;
+      this.changes.noteTool(part);
       out.push(toolResultEvent(part, s, subagent));
     }
   }
