@@ -1,10 +1,13 @@
+import type { Attachment, Backend } from "../agent/backend.js";
 import { DEFAULT_SESSION_KEY } from "../agent/backend.js";
 import { PERMISSION_REPLIES, type PermissionReply } from "../agent/events.js";
 import type { PermissionAnswer } from "../agent/run-driver.js";
+import { AttachmentError, readAttachment } from "./attachments.js";
+import { colorWanted } from "./colors.js";
 import { type CommonFlags, CliError, backendFrom, settingsFrom } from "./context.js";
 import { EXIT, exitCodeFor } from "./exit-codes.js";
-import { colorWanted } from "./colors.js";
 import { createRenderer } from "./render.js";
+import { checkAgent, checkCommand } from "./server-names.js";
 import { spawnIfWanted } from "./spawn.js";
 import { exitCodeOf, runTurn } from "./turn.js";
 
@@ -12,6 +15,10 @@ export interface AskFlags extends CommonFlags {
   session?: string;
   json?: boolean;
   approve?: string;
+  agent?: string;
+  /** --file, once per file. */
+  file?: string[];
+  command?: string;
 }
 
 /** `--approve` as a standing answer to permission requests, checked. */
@@ -23,10 +30,23 @@ export function approveFlag(approve: string | undefined): PermissionAnswer | und
   return { reply: approve as PermissionReply, how: "--approve" };
 }
 
+/** The files of `--file`, read before anything is sent; a file that cannot be attached is bad usage. */
+export function attachmentsOf(paths: string[] = []): Attachment[] {
+  try {
+    return paths.map(readAttachment);
+  } catch (error) {
+    if (error instanceof AttachmentError) throw new CliError(`--file ${error.message}`, EXIT.usage);
+    throw error;
+  }
+}
+
 /** `pocketpaw ask`: one turn, streamed; the exit code says how it ended. */
 export async function ask(message: string, flags: AskFlags): Promise<number> {
   const answer = approveFlag(flags.approve);
-  if (!message.trim()) throw new CliError("Nothing to ask: give a message, e.g. pocketpaw ask \"what does this repo do?\"", EXIT.usage);
+  if (!message.trim() && !flags.command) {
+    throw new CliError('Nothing to ask: give a message, e.g. pocketpaw ask "what does this repo do?"', EXIT.usage);
+  }
+  const files = attachmentsOf(flags.file);
   const settings = settingsFrom(flags);
   const spawned = await spawnIfWanted(settings, process.stderr);
   try {
@@ -38,10 +58,16 @@ export async function ask(message: string, flags: AskFlags): Promise<number> {
         });
     const backend = backendFrom(settings);
     try {
+      await refuseUnknown(backend, flags);
       const result = await runTurn({
         backend,
         message,
-        run: { sessionKey: flags.session ?? DEFAULT_SESSION_KEY },
+        run: {
+          sessionKey: flags.session ?? DEFAULT_SESSION_KEY,
+          ...(flags.agent ? { agent: flags.agent } : {}),
+          ...(flags.command ? { command: flags.command } : {}),
+          ...(files.length ? { files } : {}),
+        },
         out: process.stdout,
         err: process.stderr,
         renderer,
@@ -55,4 +81,10 @@ export async function ask(message: string, flags: AskFlags): Promise<number> {
   } finally {
     await spawned?.stop();
   }
+}
+
+/** An agent or command the server does not have stops here, naming those it has (the backend would refuse it too). */
+async function refuseUnknown(backend: Backend, flags: AskFlags): Promise<void> {
+  const problem = (flags.agent && (await checkAgent(backend, flags.agent))) || (flags.command && (await checkCommand(backend, flags.command)));
+  if (problem) throw new CliError(problem, EXIT.usage);
 }

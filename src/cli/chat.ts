@@ -1,31 +1,35 @@
 import { join } from "node:path";
-import { DEFAULT_SESSION_KEY } from "../agent/backend.js";
+import { DEFAULT_SESSION_KEY, type RunOptions } from "../agent/backend.js";
 import { BackendError } from "../agent/errors.js";
+import type { PermissionAnswer } from "../agent/run-driver.js";
 import { type LoadedSettings, homeOf } from "../config/settings.js";
 import { approveFlag } from "./ask.js";
-import { type ChatContext, isChatCommand, runChatCommand } from "./chat-commands.js";
+import { type ChatContext, isChatCommand, runChatCommand } from "./chat/commands.js";
+import { colorWanted } from "./colors.js";
 import { type CommonFlags, backendFrom, settingsFrom } from "./context.js";
 import { EXIT, exitCodeFor } from "./exit-codes.js";
 import { ago } from "./format.js";
 import { type LineReader, PipeLineReader, TerminalLineReader } from "./line-reader.js";
-import { colorWanted } from "./colors.js";
 import { createRenderer } from "./render.js";
-import { spawnIfWanted } from "./spawn.js";
-import type { PermissionAnswer } from "../agent/run-driver.js";
 import { safeText } from "./safe-text.js";
+import { checkAgent } from "./server-names.js";
+import { spawnIfWanted } from "./spawn.js";
 import { exitCodeOf, runTurn } from "./turn.js";
+import type { TypeAhead } from "./turn-keys.js";
 
 export interface ChatFlags extends CommonFlags {
   session?: string;
   json?: boolean;
   approve?: string;
+  agent?: string;
 }
 
 /**
  * `pocketpaw chat`: a conversation at the terminal. On a terminal: line editing and history, the
- * reply streaming, tools and reasoning on one line each, permission questions inline, Ctrl-C
- * stopping the turn. On a pipe: one message per line, plain output (or NDJSON with --json), and
- * the exit code of the first turn that failed.
+ * reply streaming, tools and reasoning on one line each, permission requests and questions
+ * inline, lines typed during a turn queued for after it, Ctrl-C stopping the turn. On a pipe: one
+ * message per line, plain output (or NDJSON with --json), and the exit code of the first turn
+ * that failed.
  */
 export async function chat(flags: ChatFlags): Promise<number> {
   const answer = approveFlag(flags.approve);
@@ -51,8 +55,9 @@ async function talk(flags: ChatFlags, settings: LoadedSettings, interactive: boo
       ...(interactive && !flags.json ? { spinnerStream: process.stderr } : {}),
     });
     const c = renderer.colors;
+    const key = flags.session ?? DEFAULT_SESSION_KEY;
     const ctx: ChatContext = {
-      state: { key: flags.session ?? DEFAULT_SESSION_KEY, model: settings.values.opencodeModel },
+      state: { key, model: settings.values.opencodeModel, agent: flags.agent || backend.get(key)?.agent || "", attachments: [] },
       backend,
       renderer,
       say: (text) => renderer.line(text),
@@ -66,39 +71,60 @@ async function talk(flags: ChatFlags, settings: LoadedSettings, interactive: boo
       process.stderr.write(`pocketpaw: ${safeText(error.message)}\n`);
       return exitCodeFor(error.code);
     }
+    if (flags.agent) {
+      const problem = await checkAgent(backend, flags.agent);
+      if (problem) {
+        process.stderr.write(`pocketpaw: ${problem}\n`);
+        return EXIT.usage;
+      }
+      backend.setAgent(key, flags.agent);
+    }
     if (interactive) {
-      const record = backend.get(ctx.state.key);
+      const record = backend.get(key);
       const where = record ? `continuing "${safeText(record.title)}" (last used ${ago(record.lastUsedAt)})` : "a new conversation";
+      const agent = ctx.state.agent ? ` · agent ${c.bold(safeText(ctx.state.agent))}` : "";
       ctx.say(`${c.bold("pocketpaw chat")} ${c.dim(`· OpenCode ${safeText(version)} at ${backend.place.serverUrl}`)}`);
-      ctx.say(`${c.cyan(ctx.state.key)}: ${where}${ctx.state.model ? ` · model ${ctx.state.model}` : ""}`);
+      ctx.say(`${c.cyan(key)}: ${where}${ctx.state.model ? ` · model ${ctx.state.model}` : ""}${agent}`);
       ctx.say(c.dim("/help lists the commands · Ctrl-C stops a turn · Ctrl-D leaves"));
     }
 
-    input = interactive
-      ? new TerminalLineReader(process.stdin, process.stderr, join(homeOf(settings), "chat_history"))
-      : new PipeLineReader(process.stdin);
+    const terminal = interactive ? new TerminalLineReader(process.stdin, process.stderr, join(homeOf(settings), "chat_history")) : undefined;
+    input = terminal ?? new PipeLineReader(process.stdin);
+    const lines = new ChatLines(input, interactive, (line) => ctx.say(c.dim(`queued: ${safeText(line)}`)));
+    if (terminal) terminal.overflow = (more, partial) => lines.queue(more, partial);
+    const prompt = () => `${c.cyan(ctx.state.key)}${ctx.state.agent ? c.dim(` · ${safeText(ctx.state.agent)}`) : ""} ${c.dim("›")} `;
     let code: number = EXIT.ok;
     for (;;) {
-      const line = await input.read(`${c.cyan(ctx.state.key)} ${c.dim("›")} `);
+      const line = await lines.next(prompt(), ctx.say);
       if (line === undefined) break;
       const text = line.trim();
       if (!text) continue;
-      if (isChatCommand(text)) {
-        if ((await runChatCommand(ctx, text)) === "exit") break;
-        continue;
-      }
+      const action = isChatCommand(text) ? await runChatCommand(ctx, text) : undefined;
+      if (action === "exit") break;
+      if (isChatCommand(text) && !action) continue;
+      const command = typeof action === "object" ? action : undefined;
+      const { state } = ctx;
+      const run: Omit<RunOptions, "signal"> = {
+        sessionKey: state.key,
+        ...(state.model ? { model: state.model } : {}),
+        ...(state.agent ? { agent: state.agent } : {}),
+        // Files go with the next message; a server command runs without them (they wait for a message).
+        ...(command ? { command: command.command } : state.attachments.length ? { files: state.attachments } : {}),
+      };
+      if (!command) state.attachments = [];
       const result = await runTurn({
         backend,
-        message: text.startsWith("//") ? text.slice(1) : text,
-        run: { sessionKey: ctx.state.key, ...(ctx.state.model ? { model: ctx.state.model } : {}) },
+        message: command ? command.args : text.startsWith("//") ? text.slice(1) : text,
+        run,
         out: process.stdout,
         err: process.stderr,
         renderer: flags.json ? undefined : renderer,
         ...(answer ? { answer } : {}),
-        ...(interactive ? { terminal: process.stdin } : {}),
+        ...(interactive ? { terminal: process.stdin, typeAhead: lines.typeAhead } : {}),
       });
       if (interactive) {
         process.stderr.write("\n");
+        if (result.stopped) lines.holdQueue();
         continue;
       }
       if (code === EXIT.ok) code = exitCodeOf(result, exitCodeFor);
@@ -109,5 +135,50 @@ async function talk(flags: ChatFlags, settings: LoadedSettings, interactive: boo
   } finally {
     input?.close();
     await backend.close();
+  }
+}
+
+/**
+ * The chat's next line: one typed ahead during the last turn (sent as if typed now, shown after
+ * the prompt), else one read at the prompt, starting with whatever was typed ahead without Enter.
+ * After a turn stopped with Ctrl-C the queued lines are not sent by themselves: each waits in the
+ * prompt, to be sent with Enter, edited, or cleared with Ctrl-C.
+ */
+class ChatLines {
+  readonly typeAhead: TypeAhead;
+  private held = false;
+
+  constructor(
+    private readonly input: LineReader,
+    interactive: boolean,
+    onQueued: (line: string) => void,
+  ) {
+    this.typeAhead = { lines: [], partial: "", onQueued: interactive ? onQueued : () => {} };
+  }
+
+  /** Lines that came in with the one read at the prompt: queued as if typed during the turn. */
+  queue(more: string[], partial: string): void {
+    for (const line of more.filter((l) => l.trim())) {
+      this.typeAhead.lines.push(line);
+      this.typeAhead.onQueued(line);
+    }
+    this.typeAhead.partial += partial;
+  }
+
+  holdQueue(): void {
+    if (this.typeAhead.lines.length) this.held = true;
+  }
+
+  async next(prompt: string, say: (text: string) => void): Promise<string | undefined> {
+    const queued = this.typeAhead.lines.shift();
+    if (queued !== undefined && !this.held) {
+      say(`${prompt}${safeText(queued)}`);
+      return queued;
+    }
+    if (queued !== undefined) return this.input.read(prompt, queued);
+    this.held = false;
+    const partial = this.typeAhead.partial;
+    this.typeAhead.partial = "";
+    return this.input.read(prompt, partial);
   }
 }

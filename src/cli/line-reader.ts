@@ -4,8 +4,11 @@ import { type Interface, createInterface } from "node:readline";
 
 /** Where the chat's messages come from: the person at a terminal, or lines on a pipe. */
 export interface LineReader {
-  /** The next line; undefined at the end (Ctrl-D, Ctrl-C on an empty line, end of input). */
-  read(prompt: string): Promise<string | undefined>;
+  /**
+   * The next line; undefined at the end (Ctrl-D, Ctrl-C on an empty line, end of input). On a
+   * terminal `typed` is already on the line, to be edited or sent (what was typed ahead).
+   */
+  read(prompt: string, typed?: string): Promise<string | undefined>;
   close(): void;
 }
 
@@ -15,9 +18,13 @@ const HISTORY_SIZE = 1000;
  * Lines typed at a terminal, with node:readline's editing (arrows, Ctrl-A/E/W/U, …) and a history
  * that Up/Down walk through and that persists in a file, as people expect from a REPL. A fresh
  * readline per prompt: between prompts the terminal belongs to the running turn (TurnKeys).
+ * Lines that arrive together with the one read (pasted, or typed fast) are handed to `overflow`
+ * with what follows them without Enter, rather than lost with the prompt's readline.
  */
 export class TerminalLineReader implements LineReader {
   private history: string[];
+  /** Told of the lines, and the unfinished text, that came in the same read as the line returned. */
+  overflow: ((lines: string[], partial: string) => void) | undefined;
 
   constructor(
     private readonly input: NodeJS.ReadStream,
@@ -27,7 +34,7 @@ export class TerminalLineReader implements LineReader {
     this.history = historyFile ? loadHistory(historyFile) : [];
   }
 
-  read(prompt: string): Promise<string | undefined> {
+  read(prompt: string, typed = ""): Promise<string | undefined> {
     return new Promise((resolve) => {
       const rl: Interface = createInterface({
         input: this.input,
@@ -50,7 +57,17 @@ export class TerminalLineReader implements LineReader {
         this.history = history;
         if (this.historyFile) saveHistory(this.historyFile, history);
       });
-      rl.on("line", (line) => finish(line));
+      const lines: string[] = [];
+      rl.on("line", (line) => {
+        lines.push(line);
+        if (lines.length > 1) return;
+        // The rest of the same read is handed over once readline has gone through it.
+        queueMicrotask(() => {
+          const partial = rl.line;
+          finish(lines[0]);
+          if (lines.length > 1 || partial) this.overflow?.(lines.slice(1), partial);
+        });
+      });
       // Ctrl-C clears a line being typed, and on an empty line ends the chat (like a shell's exit).
       rl.on("SIGINT", () => {
         if (rl.line.length > 0) {
@@ -63,6 +80,7 @@ export class TerminalLineReader implements LineReader {
       });
       rl.on("close", () => finish(undefined));
       rl.prompt();
+      if (typed) rl.write(typed);
     });
   }
 

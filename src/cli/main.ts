@@ -45,6 +45,7 @@ function turnOptions(command: Command): Command {
   return serverOptions(command)
     .option("-s, --session <key>", "conversation key; the same key continues the conversation", "cli:default")
     .option("-m, --model <provider/model>", "model (POCKETPAW_OPENCODE_MODEL)")
+    .option("-a, --agent <name>", "the server's agent that answers (build, plan, …); remembered for the conversation")
     .option("--max-turns <n>", "stop after n model steps; 0 = unlimited (POCKETPAW_OPENCODE_MAX_TURNS)")
     .option("--json", "print one AgentEvent per line (NDJSON) on stdout instead of text")
     .addOption(
@@ -59,7 +60,9 @@ turnOptions(
   program
     .command("ask")
     .description("Send one message and stream the reply: text on stdout, tools and errors on stderr.")
-    .argument("<message...>", "the message (several words are joined)"),
+    .argument("[message...]", "the message (several words are joined); with --command, the command's arguments")
+    .option("-f, --file <path>", "attach a file (text, image or PDF) to the message; repeatable", (path: string, paths: string[] = []) => [...paths, path])
+    .option("-c, --command <name>", "run the server's command NAME (init, review, …) with the message as its arguments"),
 ).action(async (words: string[], flags) => {
   const { ask } = await import("./ask.js");
   process.exitCode = await ask(words.join(" "), flags);
@@ -96,6 +99,16 @@ serverOptions(
 ).action(async (key: string, flags) => {
   const { showSession } = await import("./sessions.js");
   process.exitCode = await showSession(key, flags);
+});
+serverOptions(
+  sessions
+    .command("diff")
+    .description("What the conversation's last turn changed in the project's files, as a unified diff.")
+    .argument("<key>", "the conversation key, e.g. cli:default")
+    .option("--all", "what the whole conversation changed"),
+).action(async (key: string, flags) => {
+  const { diffSession } = await import("./sessions.js");
+  process.exitCode = await diffSession(key, flags);
 });
 serverOptions(
   sessions

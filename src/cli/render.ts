@@ -1,6 +1,7 @@
 import { type Colors, colorsFor } from "./colors.js";
 import type { Ora } from "ora";
-import type { AgentEvent, PermissionReply, ToolResultEvent, ToolUseEvent } from "../agent/events.js";
+import type { AgentEvent, PermissionReply, QuestionAnswer, ToolResultEvent, ToolUseEvent } from "../agent/events.js";
+import { answerSummary, changedFileLines, questionLines, todoLines, unicodeWanted } from "./render-parts.js";
 import { safeText } from "./safe-text.js";
 
 export interface Output {
@@ -22,6 +23,8 @@ export interface RendererOptions {
   showTime?: boolean;
   /** Number the tool steps (`#3`) and keep their whole output for `toolOutput(3)`; hints name the chat's commands. */
   numberTools?: boolean;
+  /** Symbols beyond ASCII (the todo list's ☐ ◐ ☑); default: the locale says UTF-8, or says nothing. */
+  unicode?: boolean;
 }
 
 interface RunningTool {
@@ -53,6 +56,8 @@ export class TerminalRenderer {
   /** The model is working and nothing shows it yet. */
   private waiting = false;
   private startedAt: number | undefined;
+  /** The todo list last shown, so that an unchanged one is not shown again. */
+  private shownTodos = "";
   /** The whole text of the last reasoning the model did. */
   lastThinking = "";
 
@@ -103,7 +108,26 @@ export class TerminalRenderer {
         this.toolResult(event, who);
         return;
       case "permission_request":
+        // An answer is asked for next: the spinner comes back with it (permissionAnswer, questionAnswer).
+        this.quietSpinner();
         this.note(`${who}${c.yellow("?")} ${event.content}`);
+        return;
+      case "question": {
+        this.quietSpinner();
+        const { questions } = event.metadata;
+        const lines = questions.flatMap((q, i) => questionLines(q, c, { n: i + 1, of: questions.length }));
+        this.notes(lines.map((line, i) => (i === 0 ? `${who}${line}` : line)));
+        return;
+      }
+      case "todo": {
+        const shown = JSON.stringify(event.metadata.todos.map((t) => [t.content, t.status]));
+        if (shown === this.shownTodos) return;
+        this.shownTodos = shown;
+        this.notes(todoLines(event.metadata.todos, c, this.unicode).map((line, i) => (i === 0 ? `${who}${line}` : line)));
+        return;
+      }
+      case "files_changed":
+        this.notes(changedFileLines(event.metadata.files, c, this.unicode));
         return;
       case "status":
         if (event.metadata.state === "busy") {
@@ -151,6 +175,14 @@ export class TerminalRenderer {
     const c = this.colors;
     const word = reply === "reject" ? c.red("rejected") : c.green(reply === "always" ? "allowed always" : "allowed once");
     this.note(`  ${word} ${c.dim(`(${how})`)}`);
+    this.updateSpinner();
+  }
+
+  /** How a question was answered (or that it was rejected), and by whom. */
+  questionAnswer(answer: QuestionAnswer, how: string): void {
+    const c = this.colors;
+    if (answer === "reject") this.note(`  ${c.red("rejected")} ${c.dim(`(${safeText(how)})`)}`);
+    else this.note(`  ${c.green("answered:")} ${answerSummary(answer)}`);
     this.updateSpinner();
   }
 
@@ -246,8 +278,25 @@ export class TerminalRenderer {
   }
 
   private note(text: string, newline = true): void {
+    this.writeAside(newline ? `${text}\n` : text);
+  }
+
+  /** Several lines at once, e.g. a question with its options. */
+  private notes(lines: string[]): void {
+    this.writeAside(lines.map((line) => `${line}\n`).join(""));
+  }
+
+  private writeAside(text: string): void {
+    // A spinner redraws over whatever is written under it: it steps aside for the text.
+    const spinning = this.spinner?.isSpinning ?? false;
+    if (spinning) this.spinner?.stop();
     this.newLineIfMidText();
-    this.err.write(newline ? `${text}\n` : text);
+    this.err.write(text);
+    if (spinning) this.updateSpinner();
+  }
+
+  private get unicode(): boolean {
+    return this.options.unicode ?? unicodeWanted();
   }
 
   /** A share of the terminal's width, for clipping one-line summaries. */

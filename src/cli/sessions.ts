@@ -6,6 +6,7 @@ import { type CommonFlags, CliError, backendFrom, settingsFrom } from "./context
 import { EXIT, exitCodeFor } from "./exit-codes.js";
 import { ago } from "./format.js";
 import { createRenderer } from "./render.js";
+import { diffLines } from "./render-parts.js";
 import { renderTranscript } from "./transcript.js";
 import { safeText } from "./safe-text.js";
 
@@ -55,6 +56,21 @@ export async function showSession(key: string, flags: SessionsFlags): Promise<nu
   });
 }
 
+/** `pocketpaw sessions diff KEY [--all]`: the files the last turn (or every turn) changed, as a unified diff on stdout. */
+export async function diffSession(key: string, flags: SessionsFlags): Promise<number> {
+  return withBackend(flags, async (backend) => {
+    const diff = await backend.diff(key, { all: flags.all ?? false });
+    if (!diff.trim()) {
+      process.stderr.write(`No file changes in ${flags.all ? "" : "the last turn of "}${key}.\n`);
+      return EXIT.ok;
+    }
+    // Colours only when stdout itself is a terminal: `sessions diff KEY > fix.patch` must apply.
+    const c = colorsFor(Boolean(process.stdout.isTTY) && colorWanted());
+    process.stdout.write(`${diffLines(diff, c).join("\n")}\n`);
+    return EXIT.ok;
+  });
+}
+
 /** `pocketpaw sessions forget KEY [--delete-remote]`. */
 export async function forgetSession(key: string, flags: SessionsFlags): Promise<number> {
   return withBackend(flags, async (backend) => {
@@ -86,7 +102,7 @@ async function withBackend(flags: SessionsFlags, body: (backend: Backend) => Pro
   } catch (error) {
     if (error instanceof UnknownConversationError) throw new CliError(error.message, EXIT.usage);
     if (!(error instanceof BackendError)) throw error;
-    process.stderr.write(`pocketpaw: ${error.message}\n`);
+    process.stderr.write(`pocketpaw: ${safeText(error.message)}\n`);
     return exitCodeFor(error.code);
   } finally {
     await backend.close();

@@ -83,7 +83,7 @@ describe("pocketpaw chat on a pipe", () => {
     assert.match(r.stderr, /Provider fake has no model "missing"; it has fake-model, other-model\./);
     assert.equal(real.model.requests.at(-1)?.model, "other-model", "the turn after /model used it");
     assert.match(r.stderr, /No tool has run in this chat yet\./);
-    assert.match(r.stderr, /Unknown command \/frobnicate: \/help lists them\./);
+    assert.match(r.stderr, /Unknown command \/frobnicate: \/help lists pocketpaw's commands, \/commands the server's\./);
     assert.match(r.stderr, /\/switch KEY +continue conversation KEY/);
     assert.ok(!real.model.requests.some((q) => q.userText.includes("never sent")), "/exit ends the chat");
   });

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { type AgentEvent, doneEvent, errorEvent } from "../../src/agent/events.js";
-import { type ChatContext, runChatCommand } from "../../src/cli/chat-commands.js";
+import { type ChatContext, runChatCommand } from "../../src/cli/chat/commands.js";
 import { exitCodeFor } from "../../src/cli/exit-codes.js";
 import { TerminalRenderer } from "../../src/cli/render.js";
 import { exitCodeOf, runTurn } from "../../src/cli/turn.js";
@@ -68,7 +68,7 @@ describe("chat commands on a fake backend", () => {
     const io = capture();
     const said: string[] = [];
     const ctx: ChatContext = {
-      state: { key: "cli:default", model: "" },
+      state: { key: "cli:default", model: "", agent: "", attachments: [] },
       backend,
       renderer: new TerminalRenderer(io.stdout, io.stderr, { color: false, showTime: false }),
       say: (text) => void said.push(text),
