@@ -6,16 +6,16 @@
  * `~/.pocketpaw`), then the defaults. A value that is present but empty counts as given (e.g.
  * `POCKETPAW_OPENCODE_MODEL=` chooses the server's default model over a config file's choice).
  */
-import { readFileSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { parseEnv } from "node:util";
 import { z } from "zod";
 import { CHANNEL_SETTINGS } from "./channel-settings.js";
-import { configKeyWarnings, dotenvWarnings } from "./typos.js";
+import { readConfigFile, readDotenv, warnIfExposed } from "./files.js";
 import { httpUrl, listenHost, onOff, setting, tcpPort, text, trimmedText, wholeNumber } from "./values.js";
 
-export type SettingSource = "flag" | "env" | ".env" | "config file" | "default";
+import { SettingsError, type SettingSource } from "./settings-error.js";
+
+export { SettingsError, type SettingSource } from "./settings-error.js";
 
 /** A model chosen as `provider/model`. */
 export interface ModelRef {
@@ -187,18 +187,6 @@ export interface LoadedSettings {
   configFile: string;
 }
 
-/** A setting or settings file that is not valid. The message is one line, fit to show as is. */
-export class SettingsError extends Error {
-  override name = "SettingsError";
-  constructor(
-    message: string,
-    /** The bad setting; undefined when a whole file is unusable. */
-    readonly setting: SettingName | undefined,
-    readonly source: SettingSource,
-  ) {
-    super(message);
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 // Loading
@@ -229,13 +217,14 @@ export function loadSettings(opts: LoadSettingsOptions = {}): LoadedSettings {
 
   const warn = onceEach(opts.warn ?? ((line) => process.stderr.write(`${line}\n`)));
   const dotenvFile = join(cwd, ".env");
-  const dotenv = readDotenv(dotenvFile, warn);
+  const dotenv = readDotenv(dotenvFile, ["POCKETPAW_HOME", ...SETTINGS.map((spec) => spec.env)], warn);
   // POCKETPAW_HOME may come from .env too: it is a POCKETPAW_ setting like the others. Unlike
   // the settings, an empty one counts as unset: an empty folder name means nothing useful.
   const home = env.POCKETPAW_HOME || dotenv.POCKETPAW_HOME;
   const configFile = home ? resolve(cwd, home, "config.json") : join(homedir(), ".pocketpaw", "config.json");
-  const config = readConfigFile(configFile, warn);
-  warnIfExposed(configFile, config, warn);
+  const config = readConfigFile(configFile, SETTINGS.map((spec) => spec.configKey), warn);
+  const secretsGiven = SETTINGS.filter((spec) => spec.secret && config[spec.configKey] !== undefined && config[spec.configKey] !== "");
+  warnIfExposed(configFile, secretsGiven.map((spec) => spec.configKey), warn);
 
   const values: Record<string, unknown> = {};
   const sources: Record<string, SettingSource> = {};
@@ -305,21 +294,6 @@ function onceEach(warn: (line: string) => void): (line: string) => void {
   };
 }
 
-/** A config.json that holds a secret and that other users may read: say so, and how to fix it. */
-function warnIfExposed(file: string, config: Record<string, unknown>, warn: (line: string) => void): void {
-  const secrets = SETTINGS.filter((spec) => spec.secret && config[spec.configKey] !== undefined && config[spec.configKey] !== "");
-  if (secrets.length === 0 || process.platform === "win32") return;
-  const mode = statSync(file).mode & 0o777;
-  if ((mode & 0o044) === 0) return;
-  const keys = secrets.map((spec) => spec.configKey).join(" and ");
-  warn(`Warning: ${file} holds ${keys} and other users can read it (mode ${mode.toString(8)}); run: chmod 600 ${shellQuoted(file)}`);
-}
-
-/** A path as it can be pasted into a shell. */
-function shellQuoted(path: string): string {
-  return /^[\w@%+=:,./-]+$/.test(path) ? path : `'${path.replaceAll("'", `'\\''`)}'`;
-}
-
 function given<T>(value: T | undefined, found: (value: T) => Found): Found | undefined {
   return value === undefined ? undefined : found(value);
 }
@@ -327,64 +301,6 @@ function given<T>(value: T | undefined, found: (value: T) => Found): Found | und
 /** Shows a value bare when that is unambiguous, else as a JSON string. */
 function quoteIfNeeded(value: string): string {
   return /^[\x21-\x7e]+$/.test(value) && !value.includes('"') ? value : JSON.stringify(value);
-}
-
-/** The file's text, or undefined when there is no such file. */
-function readOptionalFile(file: string, source: SettingSource): string | undefined {
-  try {
-    return readFileSync(file, "utf8");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw new SettingsError(`cannot read ${file}: ${(error as Error).message}`, undefined, source);
-  }
-}
-
-function readDotenv(file: string, warn: (line: string) => void): NodeJS.Dict<string> {
-  const content = readOptionalFile(file, ".env");
-  if (content === undefined) return {};
-  const checked = dotenvWarnings(file, content, ["POCKETPAW_HOME", ...SETTINGS.map((spec) => spec.env)]);
-  checked.warnings.forEach(warn);
-  return parseEnv(checked.text);
-}
-
-function readConfigFile(file: string, warn: (line: string) => void): Record<string, unknown> {
-  const content = readOptionalFile(file, "config file");
-  if (content === undefined) return {};
-  // Editors on Windows may start the file with a BOM, which JSON.parse refuses.
-  const json = content.replace(/^\uFEFF/, "");
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(json);
-  } catch (error) {
-    throw new SettingsError(`${file} is not valid JSON: ${jsonProblem(error, json)}`, undefined, "config file");
-  }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-    throw new SettingsError(
-      `${file} is not valid: expected a JSON object, e.g. {"opencode_base_url": "http://localhost:4096"}`,
-      undefined,
-      "config file",
-    );
-  }
-  const config = parsed as Record<string, unknown>;
-  configKeyWarnings(file, json, config, SETTINGS.map((spec) => spec.configKey)).forEach(warn);
-  return config;
-}
-
-/**
- * What is wrong with a JSON text, without quoting it: the file may hold a password, and V8's
- * messages can include a piece of the input ("Unexpected token 'h', "hunter2" is not valid JSON").
- */
-function jsonProblem(error: unknown, json: string): string {
-  const message = error instanceof Error ? error.message : "";
-  if (message.startsWith("Unexpected token")) return "unexpected token";
-  if (message === "Unexpected end of JSON input") return "unexpected end of the file";
-  const located = /^(.*?)(?: in JSON)? at position (\d+)/s.exec(message);
-  if (located?.[1] === undefined || located[2] === undefined) return "syntax error";
-  const position = Number(located[2]);
-  const before = json.slice(0, position);
-  const line = before.split("\n").length;
-  const column = position - before.lastIndexOf("\n");
-  return `${located[1]} at line ${line}, column ${column}`;
 }
 
 /** The folder of pocketpaw's own files: config.json, the conversation store, the chat's history. */
