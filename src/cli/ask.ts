@@ -4,7 +4,7 @@ import { PERMISSION_REPLIES, type PermissionReply } from "../agent/events.js";
 import type { PermissionAnswer } from "../agent/run-driver.js";
 import { AttachmentError, readAttachment } from "./attachments.js";
 import { colorWanted } from "./colors.js";
-import { type CommonFlags, CliError, backendFrom, settingsFrom } from "./context.js";
+import { backendFrom, CliError, type CommonFlags, settingsFrom } from "./context.js";
 import { EXIT, exitCodeFor } from "./exit-codes.js";
 import { createRenderer } from "./render.js";
 import { checkAgent, checkCommand } from "./server-names.js";
@@ -85,6 +85,7 @@ export async function ask(message: string, flags: AskFlags): Promise<number> {
 
 /** An agent or command the server does not have stops here, naming those it has (the backend would refuse it too). */
 async function refuseUnknown(backend: Backend, flags: AskFlags): Promise<void> {
-  const problem = (flags.agent && (await checkAgent(backend, flags.agent))) || (flags.command && (await checkCommand(backend, flags.command)));
+  const problem =
+    (flags.agent && (await checkAgent(backend, flags.agent))) || (flags.command && (await checkCommand(backend, flags.command)));
   if (problem) throw new CliError(problem, EXIT.usage);
 }

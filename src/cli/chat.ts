@@ -2,11 +2,11 @@ import { join } from "node:path";
 import { DEFAULT_SESSION_KEY, type RunOptions } from "../agent/backend.js";
 import { BackendError } from "../agent/errors.js";
 import type { PermissionAnswer } from "../agent/run-driver.js";
-import { type LoadedSettings, homeOf } from "../config/settings.js";
+import { homeOf, type LoadedSettings } from "../config/settings.js";
 import { approveFlag } from "./ask.js";
 import { type ChatContext, isChatCommand, runChatCommand } from "./chat/commands.js";
 import { colorWanted } from "./colors.js";
-import { type CommonFlags, backendFrom, settingsFrom } from "./context.js";
+import { backendFrom, type CommonFlags, settingsFrom } from "./context.js";
 import { EXIT, exitCodeFor } from "./exit-codes.js";
 import { ago } from "./format.js";
 import { type LineReader, PipeLineReader, TerminalLineReader } from "./line-reader.js";
@@ -43,7 +43,12 @@ export async function chat(flags: ChatFlags): Promise<number> {
   }
 }
 
-async function talk(flags: ChatFlags, settings: LoadedSettings, interactive: boolean, answer: PermissionAnswer | undefined): Promise<number> {
+async function talk(
+  flags: ChatFlags,
+  settings: LoadedSettings,
+  interactive: boolean,
+  answer: PermissionAnswer | undefined,
+): Promise<number> {
   const backend = backendFrom(settings);
   let input: LineReader | undefined;
   try {
@@ -88,7 +93,9 @@ async function talk(flags: ChatFlags, settings: LoadedSettings, interactive: boo
       ctx.say(c.dim("/help lists the commands · Ctrl-C stops a turn · Ctrl-D leaves"));
     }
 
-    const terminal = interactive ? new TerminalLineReader(process.stdin, process.stderr, join(homeOf(settings), "chat_history")) : undefined;
+    const terminal = interactive
+      ? new TerminalLineReader(process.stdin, process.stderr, join(homeOf(settings), "chat_history"))
+      : undefined;
     input = terminal ?? new PipeLineReader(process.stdin);
     const lines = new ChatLines(input, interactive, (line) => ctx.say(c.dim(`queued: ${safeText(line)}`)));
     if (terminal) terminal.overflow = (more, partial) => lines.queue(more, partial);

@@ -1,6 +1,6 @@
 import type { ConversationRecord } from "../sessions/store.js";
-import { ago, columns } from "./format.js";
 import type { Colors } from "./colors.js";
+import { ago, columns } from "./format.js";
 import { safeText } from "./safe-text.js";
 
 /**
@@ -15,14 +15,16 @@ export function conversationLines(
   const now = options.now ?? Date.now();
   const header = ["", "KEY", "TITLE", "LAST USED", "MODEL", ...(options.withServer ? ["SERVER", "DIRECTORY"] : [])];
   // Titles are first messages, or whatever a client of the HTTP API renamed them to.
-  const rows = records.map((r) => [
-    r.key === options.current ? "*" : "",
-    r.key,
-    r.title,
-    ago(r.lastUsedAt, now),
-    r.model || "default",
-    ...(options.withServer ? [r.serverUrl, r.directory || "(server's own)"] : []),
-  ].map(safeText));
+  const rows = records.map((r) =>
+    [
+      r.key === options.current ? "*" : "",
+      r.key,
+      r.title,
+      ago(r.lastUsedAt, now),
+      r.model || "default",
+      ...(options.withServer ? [r.serverUrl, r.directory || "(server's own)"] : []),
+    ].map(safeText),
+  );
   return columns([header, ...rows], (text, row, column) => {
     if (row === 0) return c.dim(text);
     if (column === 1) return c.cyan(text);

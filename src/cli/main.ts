@@ -49,9 +49,10 @@ function turnOptions(command: Command): Command {
     .option("--max-turns <n>", "stop after n model steps; 0 = unlimited (POCKETPAW_OPENCODE_MAX_TURNS)")
     .option("--json", "print one AgentEvent per line (NDJSON) on stdout instead of text")
     .addOption(
-      new Option("--approve <reply>", `answer permission requests: ${PERMISSION_REPLIES.join(", ")} (default: ask on a terminal, else reject)`).choices(
-        PERMISSION_REPLIES,
-      ),
+      new Option(
+        "--approve <reply>",
+        `answer permission requests: ${PERMISSION_REPLIES.join(", ")} (default: ask on a terminal, else reject)`,
+      ).choices(PERMISSION_REPLIES),
     )
     .option("--spawn", "if nothing answers at a local --url, start `opencode serve` there and stop it on exit (POCKETPAW_OPENCODE_SPAWN)");
 }
@@ -61,7 +62,10 @@ turnOptions(
     .command("ask")
     .description("Send one message and stream the reply: text on stdout, tools and errors on stderr.")
     .argument("[message...]", "the message (several words are joined); with --command, the command's arguments")
-    .option("-f, --file <path>", "attach a file (text, image or PDF) to the message; repeatable", (path: string, paths: string[] = []) => [...paths, path])
+    .option("-f, --file <path>", "attach a file (text, image or PDF) to the message; repeatable", (path: string, paths: string[] = []) => [
+      ...paths,
+      path,
+    ])
     .option("-c, --command <name>", "run the server's command NAME (init, review, …) with the message as its arguments"),
 ).action(async (words: string[], flags) => {
   const { ask } = await import("./ask.js");
@@ -71,7 +75,9 @@ turnOptions(
 turnOptions(
   program
     .command("chat")
-    .description("Talk with OpenCode in the terminal: streaming replies, tool steps, permission questions, /help for commands. Reads one message per line when stdin is not a terminal."),
+    .description(
+      "Talk with OpenCode in the terminal: streaming replies, tool steps, permission questions, /help for commands. Reads one message per line when stdin is not a terminal.",
+    ),
 ).action(async (flags) => {
   const { chat } = await import("./chat.js");
   process.exitCode = await chat(flags);
@@ -145,7 +151,9 @@ serverOptions(
 serverOptions(
   program
     .command("doctor")
-    .description("Check, in order, what a turn needs (settings, URL, server, OpenCode version, credentials, model, directory, event stream, store) and say what to do about each failure.")
+    .description(
+      "Check, in order, what a turn needs (settings, URL, server, OpenCode version, credentials, model, directory, event stream, store) and say what to do about each failure.",
+    )
     .option("-m, --model <provider/model>", "model to check (POCKETPAW_OPENCODE_MODEL)")
     .option("--json", "print the checks as JSON"),
 ).action(async (flags) => {
@@ -155,17 +163,16 @@ serverOptions(
 
 program
   .command("demo")
-  .description("A short offline conversation with a real OpenCode server started here and a scripted model: streaming, a tool, a permission question, token usage. Leaves nothing running.")
+  .description(
+    "A short offline conversation with a real OpenCode server started here and a scripted model: streaming, a tool, a permission question, token usage. Leaves nothing running.",
+  )
   .action(async () => {
     const { demo } = await import("./demo.js");
     process.exitCode = await demo();
   });
 
 serverOptions(
-  program
-    .command("health")
-    .description("Check the OpenCode server: URL, version, health.")
-    .option("--json", "print the result as JSON"),
+  program.command("health").description("Check the OpenCode server: URL, version, health.").option("--json", "print the result as JSON"),
 ).action(async (flags) => {
   const { health } = await import("./health.js");
   process.exitCode = await health(flags);
@@ -175,7 +182,10 @@ serverOptions(
   program
     .command("serve")
     .description("Serve the web dashboard and the HTTP API (default http://127.0.0.1:8888) until Ctrl-C.")
-    .option("--host <address>", "address to listen on (POCKETPAW_DASHBOARD_HOST, default 127.0.0.1); beyond loopback POCKETPAW_DASHBOARD_TOKEN is required")
+    .option(
+      "--host <address>",
+      "address to listen on (POCKETPAW_DASHBOARD_HOST, default 127.0.0.1); beyond loopback POCKETPAW_DASHBOARD_TOKEN is required",
+    )
     .option("--port <port>", "port to listen on (POCKETPAW_DASHBOARD_PORT, default 8888)")
     .option("-m, --model <provider/model>", "model preselected for new turns (POCKETPAW_OPENCODE_MODEL)")
     .option("--max-turns <n>", "stop each turn after n model steps; 0 = unlimited (POCKETPAW_OPENCODE_MAX_TURNS)"),

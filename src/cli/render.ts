@@ -1,13 +1,12 @@
-import { type Colors, colorsFor } from "./colors.js";
 import type { Ora } from "ora";
 import type { AgentEvent, PermissionReply, QuestionAnswer, ToolResultEvent, ToolUseEvent } from "../agent/events.js";
+import { type Colors, colorsFor } from "./colors.js";
 import { answerSummary, changedFileLines, questionLines, todoLines, unicodeWanted } from "./render-parts.js";
 import { safeText } from "./safe-text.js";
 
 export interface Output {
   write(text: string): unknown;
 }
-
 
 export interface RendererOptions {
   color: boolean;
@@ -31,7 +30,6 @@ interface RunningTool {
   n: number;
   line: string;
 }
-
 
 /** The renderer, with `ora` loaded only when there is a terminal to spin on. */
 export async function createRenderer(out: Output, err: Output, options: RendererOptions): Promise<TerminalRenderer> {
@@ -158,7 +156,10 @@ export class TerminalRenderer {
         if (u.reasoning) parts.push(`${u.reasoning} reasoning`);
         if (u.cacheRead || u.cacheWrite) parts.push(`cache ${u.cacheRead}/${u.cacheWrite}`);
         const cost = u.cost ? ` · $${u.cost.toFixed(4)}` : "";
-        const took = this.startedAt !== undefined && this.options.showTime !== false ? ` · ${((Date.now() - this.startedAt) / 1000).toFixed(1)} s` : "";
+        const took =
+          this.startedAt !== undefined && this.options.showTime !== false
+            ? ` · ${((Date.now() - this.startedAt) / 1000).toFixed(1)} s`
+            : "";
         const stopped = event.metadata.stopped ? " · stopped" : "";
         this.startedAt = undefined;
         if (event.metadata.turns > 0) this.note(c.dim(`tokens ${parts.join(", ")}${cost}${took}${stopped}`));
@@ -247,7 +248,9 @@ export class TerminalRenderer {
     this.lastThinking = text;
     const words = text.split(/\s+/).length;
     const hint = this.options.numberTools ? ", /thinking shows it" : "";
-    this.note(c.dim(c.italic(`thought: ${clip(text.replace(/\s+/g, " "), this.width(0.6))} (${words} word${words === 1 ? "" : "s"}${hint})`)));
+    this.note(
+      c.dim(c.italic(`thought: ${clip(text.replace(/\s+/g, " "), this.width(0.6))} (${words} word${words === 1 ? "" : "s"}${hint})`)),
+    );
     this.updateSpinner();
   }
 
@@ -309,7 +312,12 @@ export class TerminalRenderer {
 /** The event with what the renderer prints of it (its content, a tool's name) made safe for a terminal. */
 function safeEvent(event: AgentEvent): AgentEvent {
   const content = safeText(event.content);
-  if (event.type === "tool_use") return { ...event, content, metadata: { ...event.metadata, name: safeText(event.metadata.name), summary: safeText(event.metadata.summary) } };
+  if (event.type === "tool_use")
+    return {
+      ...event,
+      content,
+      metadata: { ...event.metadata, name: safeText(event.metadata.name), summary: safeText(event.metadata.summary) },
+    };
   if (event.type === "tool_result") return { ...event, content, metadata: { ...event.metadata, name: safeText(event.metadata.name) } };
   return content === event.content ? event : { ...event, content };
 }

@@ -1,14 +1,14 @@
 import type { Backend } from "../agent/backend.js";
 import { BackendError, UnknownConversationError } from "../agent/errors.js";
-import { colorWanted, colorsFor } from "./colors.js";
+import { colorsFor, colorWanted } from "./colors.js";
+import { backendFrom, CliError, type CommonFlags, settingsFrom } from "./context.js";
 import { conversationLines } from "./conversations.js";
-import { type CommonFlags, CliError, backendFrom, settingsFrom } from "./context.js";
 import { EXIT, exitCodeFor } from "./exit-codes.js";
 import { ago } from "./format.js";
 import { createRenderer } from "./render.js";
 import { diffLines } from "./render-parts.js";
-import { renderTranscript } from "./transcript.js";
 import { safeText } from "./safe-text.js";
+import { renderTranscript } from "./transcript.js";
 
 export interface SessionsFlags extends CommonFlags {
   json?: boolean;
@@ -82,7 +82,9 @@ export async function forgetSession(key: string, flags: SessionsFlags): Promise<
       if (!(error instanceof BackendError) || !record) throw error;
       // Kept here, so that the same command can be run again once the server answers.
       const why = safeText(error.message);
-      process.stderr.write(`pocketpaw: could not delete session ${record.sessionId} on the server, so ${key} is still remembered: ${why}\n`);
+      process.stderr.write(
+        `pocketpaw: could not delete session ${record.sessionId} on the server, so ${key} is still remembered: ${why}\n`,
+      );
       return exitCodeFor(error.code);
     }
     if (!record) return EXIT.ok;

@@ -1,12 +1,12 @@
 import type { AgentBackend, RunOptions } from "../agent/backend.js";
 import type { AgentEvent, ErrorCode, PermissionRequestEvent, QuestionAnswer, QuestionEvent } from "../agent/events.js";
-import { type PermissionAnswer, type RunOutcome, driveRun } from "../agent/run-driver.js";
+import { driveRun, type PermissionAnswer, type RunOutcome } from "../agent/run-driver.js";
 import { colorsFor } from "./colors.js";
 import { EXIT } from "./exit-codes.js";
 import type { Output, TerminalRenderer } from "./render.js";
 import { parseAnswer, questionLines } from "./render-parts.js";
 import { safeText } from "./safe-text.js";
-import { type TypeAhead, TurnKeys, isInterrupt } from "./turn-keys.js";
+import { isInterrupt, TurnKeys, type TypeAhead } from "./turn-keys.js";
 
 export interface TurnOptions {
   backend: AgentBackend;
@@ -51,10 +51,11 @@ export async function runTurn(o: TurnOptions): Promise<TurnResult> {
   process.on("SIGINT", interrupt);
   keys?.start();
   try {
+    const renderer = o.renderer;
     return await driveRun(o.backend, o.message, {
       run: { ...o.run, signal: stopper.signal },
-      onEvent: o.renderer
-        ? (event: AgentEvent) => o.renderer!.render(event)
+      onEvent: renderer
+        ? (event: AgentEvent) => renderer.render(event)
         : (event: AgentEvent) => void o.out.write(`${JSON.stringify(event)}\n`),
       permissions: (event) => decide(event, o, keys, interrupt),
       onPermissionAnswer: (event, { reply, how }) => {
@@ -66,7 +67,9 @@ export async function runTurn(o: TurnOptions): Promise<TurnResult> {
         if (o.renderer) o.renderer.questionAnswer(answer, how);
         else {
           const answers = answer === "reject" ? [] : answer;
-          o.out.write(`${JSON.stringify({ type: "question_reply", content: answer === "reject" ? "reject" : "answered", metadata: { id: event.metadata.id, answers, how } })}\n`);
+          o.out.write(
+            `${JSON.stringify({ type: "question_reply", content: answer === "reject" ? "reject" : "answered", metadata: { id: event.metadata.id, answers, how } })}\n`,
+          );
         }
         return answer;
       },
@@ -84,7 +87,12 @@ export function exitCodeOf(result: TurnResult, codeFor: (code: ErrorCode) => num
   return result.stopped ? EXIT.interrupted : EXIT.ok;
 }
 
-async function decide(event: PermissionRequestEvent, o: TurnOptions, keys: TurnKeys | undefined, interrupt: () => void): Promise<PermissionAnswer> {
+async function decide(
+  event: PermissionRequestEvent,
+  o: TurnOptions,
+  keys: TurnKeys | undefined,
+  interrupt: () => void,
+): Promise<PermissionAnswer> {
   if (o.answer) return o.answer;
   if (!keys) return { reply: "reject", how: "stdin is not a terminal; use --approve to allow" };
   const c = o.renderer?.colors ?? colorsFor(false);
@@ -124,7 +132,10 @@ async function answerQuestion(
     // With --json the question is only in the NDJSON: it is shown here for the person.
     if (!o.renderer) o.err.write(`${questionLines(question, c, { n: i + 1, of: questions.length }).join("\n")}\n`);
     const n = question.options.length;
-    const pick = n === 0 ? "type your answer" : `${n === 1 ? "1" : `1–${n}`}${question.multiple && n > 1 ? " (e.g. 1,2)" : ""} or your own words · Enter: 1`;
+    const pick =
+      n === 0
+        ? "type your answer"
+        : `${n === 1 ? "1" : `1–${n}`}${question.multiple && n > 1 ? " (e.g. 1,2)" : ""} or your own words · Enter: 1`;
     for (;;) {
       o.err.write(`  ${c.dim(`${pick} · Esc: reject`)} ${c.bold("›")} `);
       const typed = await keys.line(o.err);

@@ -4,8 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { OpenCodeClient } from "../../src/opencode/rest/client.js";
+import { hasScript, type PtySession, runCliOnPty } from "../support/pty.js";
 import { useRealServer } from "../support/real-server.js";
-import { type PtySession, hasScript, runCliOnPty } from "../support/pty.js";
 
 const real = useRealServer({ extraConfig: { permission: { bash: "ask" } } });
 
@@ -38,10 +38,14 @@ describe("pocketpaw chat on a terminal", () => {
 
     let from = t.text().length;
     t.type("[[bash:echo allowed]]\r");
-    await t.waitFor(/\? OpenCode asks permission for bash: echo allowed\n.*Allow it\? \[o\]nce · \[a\]lways \(echo \*\) · \[r\]eject/, 30_000, from);
+    await t.waitFor(
+      /\? OpenCode asks permission for bash: echo allowed\n.*Allow it\? \[o\]nce · \[a\]lways \(echo \*\) · \[r\]eject/,
+      30_000,
+      from,
+    );
     t.type("a");
     await t.waitFor(/allowed always \(answered\)/, 30_000, from);
-    await t.waitFor(/✓ bash echo allowed → allowed  #1\n/, 30_000, from);
+    await t.waitFor(/✓ bash echo allowed → allowed {2}#1\n/, 30_000, from);
     await t.waitFor(/Tool result received: allowed\ntokens 20 in, 10 out/, 30_000, from);
     assert.match(t.raw(), /\u001b\[36m/, "colours on a terminal");
 
@@ -63,7 +67,10 @@ describe("pocketpaw chat on a terminal", () => {
     assert.ok(!t.text().includes("w199"), "the answer was cut short");
     // The server is not running the session any more.
     const statuses = await new OpenCodeClient({ baseUrl: real.server.url }).sessionStatus();
-    assert.deepEqual(Object.values(statuses).filter((s) => s.type !== "idle"), []);
+    assert.deepEqual(
+      Object.values(statuses).filter((s) => s.type !== "idle"),
+      [],
+    );
 
     const from = t.text().length;
     t.type("[[reply:still here]]\r");

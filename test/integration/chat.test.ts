@@ -1,12 +1,9 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import type { AgentEvent } from "../../src/agent/events.js";
 import { OpenCodeClient } from "../../src/opencode/rest/client.js";
 import { type CliResult, interruptWhenStdoutHas, runCli } from "../support/cli.js";
-import { freePort, startOpenCode } from "../support/opencode-server.js";
+import { freePort } from "../support/opencode-server.js";
 import { useRealServer } from "../support/real-server.js";
 import { eventually } from "../support/run.js";
 
@@ -16,11 +13,15 @@ const real = useRealServer({ extraConfig: { permission: { bash: "ask" } } });
 
 /** Runs `pocketpaw chat ARGS` with `lines` on its stdin, then end of input. */
 function chat(lines: string[], args: string[] = [], extraEnv: Record<string, string> = {}): Promise<CliResult> {
-  return runCli(["chat", ...args], { ...real.env, ...extraEnv }, {
-    onStart: (child) => {
-      child.stdin?.end(lines.map((l) => `${l}\n`).join(""));
+  return runCli(
+    ["chat", ...args],
+    { ...real.env, ...extraEnv },
+    {
+      onStart: (child) => {
+        child.stdin?.end(lines.map((l) => `${l}\n`).join(""));
+      },
     },
-  });
+  );
 }
 
 const eventsOf = (stdout: string) =>
@@ -49,7 +50,10 @@ describe("pocketpaw chat on a pipe", () => {
     assert.deepEqual(new Set(ids).size, 1, `one session for the whole conversation: ${ids.join(", ")}`);
     // The server holds the three prompts in that one session.
     const prompts = real.model.requests.filter((q) => !q.isTitle).map((q) => q.userText);
-    assert.deepEqual(prompts.filter((t) => ["[[reply:a]]", "[[reply:b]]", "[[reply:c]]"].includes(t)), ["[[reply:a]]", "[[reply:b]]", "[[reply:c]]"]);
+    assert.deepEqual(
+      prompts.filter((t) => ["[[reply:a]]", "[[reply:b]]", "[[reply:c]]"].includes(t)),
+      ["[[reply:a]]", "[[reply:b]]", "[[reply:c]]"],
+    );
   });
 
   test("slash commands: /new, /sessions, /switch, /model, /output, /help; unknown ones are explained", async () => {
@@ -90,16 +94,22 @@ describe("pocketpaw chat on a pipe", () => {
 
   test("permission requests: rejected without --approve (saying why), allowed with it; /output shows the whole output", async () => {
     const rejected = await chat(["[[bash:echo nope]]"], ["--session", "pipe:perm"]);
-    assert.match(rejected.stderr, /\? OpenCode asks permission for bash: echo nope\n  rejected \(stdin is not a terminal; use --approve to allow\)/);
+    assert.match(
+      rejected.stderr,
+      /\? OpenCode asks permission for bash: echo nope\n {2}rejected \(stdin is not a terminal; use --approve to allow\)/,
+    );
     const allowed = await chat(["[[bash:printf 'one\\ntwo\\nthree\\n']]", "/output 1"], ["--approve", "always", "--session", "pipe:perm2"]);
     assert.equal(allowed.code, 0, allowed.stderr);
     assert.match(allowed.stderr, /allowed always \(--approve\)/);
-    assert.match(allowed.stderr, /✓ bash: one \(\+2 lines\)  #1\n/);
+    assert.match(allowed.stderr, /✓ bash: one \(\+2 lines\) {2}#1\n/);
     assert.match(allowed.stderr, /── output of #1 ──\none\ntwo\nthree\n/);
   });
 
   test("reasoning is folded into one line; /thinking shows it whole; //text sends /text", async () => {
-    const r = await chat(["[[think:first I look, then I answer, and that is all]][[reply:done]]", "/thinking", "//etc/hosts please"], ["--session", "pipe:think"]);
+    const r = await chat(
+      ["[[think:first I look, then I answer, and that is all]][[reply:done]]", "/thinking", "//etc/hosts please"],
+      ["--session", "pipe:think"],
+    );
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /^thought: first I look, then I answer, and that is all \(10 words, \/thinking shows it\)$/m);
     assert.match(r.stderr, /^first I look, then I answer, and that is all$/m);

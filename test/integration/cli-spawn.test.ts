@@ -59,7 +59,10 @@ describe("--spawn", () => {
     });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, "answered by a spawned server\n");
-    const [, pid] = new RegExp(`Started opencode serve at http://127\\.0\\.0\\.1:${port} \\(pid (\\d+), ready in [\\d.]+ s, project ${join(root, "project")}\\); it stops when pocketpaw exits\\.`).exec(r.stderr) ?? [];
+    const [, pid] =
+      new RegExp(
+        `Started opencode serve at http://127\\.0\\.0\\.1:${port} \\(pid (\\d+), ready in [\\d.]+ s, project ${join(root, "project")}\\); it stops when pocketpaw exits\\.`,
+      ).exec(r.stderr) ?? [];
     assert.ok(pid, r.stderr);
     assert.throws(() => process.kill(Number(pid), 0), "the server is gone");
     assert.equal(await accepts(port), false, "nothing listens on the port any more");

@@ -7,7 +7,7 @@ import type { AgentEvent } from "../../src/agent/events.js";
 import { OpenCodeClient } from "../../src/opencode/rest/client.js";
 import { ApiError } from "../../src/opencode/rest/errors.js";
 import { interruptWhenStdoutHas, runCli } from "../support/cli.js";
-import { type OpenCodeServer, freePort, startOpenCode } from "../support/opencode-server.js";
+import { freePort, type OpenCodeServer, startOpenCode } from "../support/opencode-server.js";
 import { useRealServer } from "../support/real-server.js";
 import { startHtmlServer } from "../support/seed-servers.js";
 
@@ -33,7 +33,13 @@ describe("pocketpaw ask", () => {
     assert.equal(r.code, 0, r.stderr);
     const list = events(r.stdout);
     assert.equal(list.at(-1)?.type, "done");
-    assert.equal(list.filter((e) => e.type === "message").map((e) => e.content).join(""), "json please");
+    assert.equal(
+      list
+        .filter((e) => e.type === "message")
+        .map((e) => e.content)
+        .join(""),
+      "json please",
+    );
   });
 
   test("the same --session continues the conversation in the same OpenCode session", async () => {
@@ -71,7 +77,9 @@ describe("pocketpaw ask", () => {
   });
 
   test("Ctrl-C stops the turn on the server and exits 130", async () => {
-    const r = await runCli(["ask", "--session", "cli:interrupt", "[[delay:100]][[chunks:80]]"], real.env, { onStart: interruptWhenStdoutHas("w3 ") });
+    const r = await runCli(["ask", "--session", "cli:interrupt", "[[delay:100]][[chunks:80]]"], real.env, {
+      onStart: interruptWhenStdoutHas("w3 "),
+    });
     assert.equal(r.code, 130, r.stderr);
     assert.match(r.stderr, /Stopping/);
     assert.ok(!r.stdout.includes("w79"), "the answer was cut short");
@@ -99,7 +107,10 @@ describe("pocketpaw ask", () => {
   test("bad settings: exit 2 with one line naming the setting and its source", async () => {
     const r = await runCli(["ask", "hi"], { ...real.env, POCKETPAW_OPENCODE_MAX_TURNS: "-3" });
     assert.equal(r.code, 2);
-    assert.equal(r.stderr, "pocketpaw: POCKETPAW_OPENCODE_MAX_TURNS=-3 (from the environment) is not valid: expected a whole number ≥ 0 (0 = unlimited)\n");
+    assert.equal(
+      r.stderr,
+      "pocketpaw: POCKETPAW_OPENCODE_MAX_TURNS=-3 (from the environment) is not valid: expected a whole number ≥ 0 (0 = unlimited)\n",
+    );
     const file = mkdtempSync(join(tmpdir(), "pocketpaw-cfg-"));
     try {
       writeFileSync(join(file, "config.json"), JSON.stringify({ opencode_model: "gpt4" }));
@@ -122,7 +133,12 @@ describe("pocketpaw health", () => {
   test("prints the URL, the version and health", async () => {
     const r = await runCli(["health"], real.env);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, new RegExp(`^${real.server.url.replace(/[.]/g, "\\.")}\nhealthy · OpenCode 1\\.18\\.33 · event stream\nsupported: OpenCode 1\\.18\\.33 is tested with pocketpaw\\.\n$`));
+    assert.match(
+      r.stdout,
+      new RegExp(
+        `^${real.server.url.replace(/[.]/g, "\\.")}\nhealthy · OpenCode 1\\.18\\.33 · event stream\nsupported: OpenCode 1\\.18\\.33 is tested with pocketpaw\\.\n$`,
+      ),
+    );
   });
 
   test("--help describes the command", async () => {
@@ -148,11 +164,17 @@ describe("pocketpaw sessions", () => {
       const list = await runCli(["sessions", "--json"], here);
       assert.equal(list.code, 0, list.stderr);
       const records = JSON.parse(list.stdout) as Array<{ key: string; title: string; sessionId: string; serverUrl: string }>;
-      assert.deepEqual(records.map((r) => r.key), ["s:newer", "s:older"]);
+      assert.deepEqual(
+        records.map((r) => r.key),
+        ["s:newer", "s:older"],
+      );
       assert.equal(records[0]?.title, "[[reply:second]] about the garden");
       assert.equal(records[0]?.serverUrl, real.server.url);
       const text = await runCli(["sessions"], here);
-      assert.match(text.stdout, /KEY +TITLE +LAST USED +MODEL\n +s:newer +\[\[reply:second\]\] about the garden +just now +default\n +s:older /);
+      assert.match(
+        text.stdout,
+        /KEY +TITLE +LAST USED +MODEL\n +s:newer +\[\[reply:second\]\] about the garden +just now +default\n +s:older /,
+      );
       // Another server's conversations are listed only with --all.
       const elsewhere = await runCli(["sessions", "--json"], { ...here, POCKETPAW_OPENCODE_BASE_URL: "http://127.0.0.1:9" });
       assert.deepEqual(JSON.parse(elsewhere.stdout), []);
@@ -170,7 +192,10 @@ describe("pocketpaw sessions", () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^s:show "\[\[reply:the first answer\]\]" · session ses\w+ · started just now/);
     assert.match(r.stdout, /you › \[\[reply:the first answer\]\]\nthe first answer\ntokens 10 in, 5 out\n/);
-    assert.match(r.stdout, /you › \[\[bash:echo from the tool\]\]\n▸ bash echo from the tool\n  ✓ bash: from the tool\nTool result received: from the tool\ntokens 20 in, 10 out\n/);
+    assert.match(
+      r.stdout,
+      /you › \[\[bash:echo from the tool\]\]\n▸ bash echo from the tool\n {2}✓ bash: from the tool\nTool result received: from the tool\ntokens 20 in, 10 out\n/,
+    );
     const json = await runCli(["sessions", "show", "s:show", "--json"], real.env);
     const shown = JSON.parse(json.stdout) as { conversation: { key: string }; messages: unknown[] };
     assert.equal(shown.conversation.key, "s:show");
@@ -190,7 +215,10 @@ describe("pocketpaw sessions", () => {
     assert.ok(kept && gone);
     const one = await runCli(["sessions", "forget", "s:forget-kept"], real.env);
     assert.equal(one.code, 0, one.stderr);
-    assert.match(one.stderr, /Forgot s:forget-kept \("\[\[reply:x\]\]"\); its session ses\w+ stays on the server \(--delete-remote deletes it\)\./);
+    assert.match(
+      one.stderr,
+      /Forgot s:forget-kept \("\[\[reply:x\]\]"\); its session ses\w+ stays on the server \(--delete-remote deletes it\)\./,
+    );
     const two = await runCli(["sessions", "forget", "--delete-remote", "s:forget-gone"], real.env);
     assert.equal(two.code, 0, two.stderr);
     assert.match(two.stderr, /Deleted session ses\w+ on the server\.\nForgot s:forget-gone/);
@@ -211,7 +239,10 @@ describe("pocketpaw sessions", () => {
       const before = readFileSync(file);
       const r = await runCli(["ask", "hi"], { ...real.env, POCKETPAW_HOME: home });
       assert.equal(r.code, 2);
-      assert.match(r.stderr, /The conversation store .*pocketpaw\.db is damaged or is not a pocketpaw store .* left it untouched: move it aside/);
+      assert.match(
+        r.stderr,
+        /The conversation store .*pocketpaw\.db is damaged or is not a pocketpaw store .* left it untouched: move it aside/,
+      );
       assert.deepEqual(readFileSync(file), before);
     } finally {
       rmSync(home, { recursive: true, force: true });
@@ -229,11 +260,17 @@ describe("pocketpaw backends and config", () => {
   test("backends: the six backends with badges, status, key and availability; --json too", async () => {
     const r = await runCli(["backends"], real.env);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /Claude Agent SDK +claude_agent_sdk +Production +\[streaming\] \[tools\] \[multi_turn\] \[custom_system_prompt\] \[mcp\] +ANTHROPIC_API_KEY +Ollama +no: /);
+    assert.match(
+      r.stdout,
+      /Claude Agent SDK +claude_agent_sdk +Production +\[streaming\] \[tools\] \[multi_turn\] \[custom_system_prompt\] \[mcp\] +ANTHROPIC_API_KEY +Ollama +no: /,
+    );
     assert.match(r.stdout, /OpenCode +opencode +Beta +\[streaming\] \[tools\] \[multi_turn\] \[custom_system_prompt\] +none +no +yes\n/);
     const json = JSON.parse((await runCli(["backends", "--json"], real.env)).stdout) as Array<{ name: string; available: boolean }>;
     assert.equal(json.length, 6);
-    assert.deepEqual(json.filter((b) => b.available).map((b) => b.name), ["opencode"]);
+    assert.deepEqual(
+      json.filter((b) => b.available).map((b) => b.name),
+      ["opencode"],
+    );
   });
 
   test("config: every setting with its source; the password masked", async () => {
@@ -256,7 +293,10 @@ describe("pocketpaw backends and config", () => {
   test("a bad POCKETPAW_OPENCODE_SPAWN: exit 2 naming it", async () => {
     const r = await runCli(["config"], { ...real.env, POCKETPAW_OPENCODE_SPAWN: "maybe" });
     assert.equal(r.code, 2);
-    assert.equal(r.stderr, "pocketpaw: POCKETPAW_OPENCODE_SPAWN=maybe (from the environment) is not valid: expected 1 or 0 (also true/false, yes/no, on/off)\n");
+    assert.equal(
+      r.stderr,
+      "pocketpaw: POCKETPAW_OPENCODE_SPAWN=maybe (from the environment) is not valid: expected 1 or 0 (also true/false, yes/no, on/off)\n",
+    );
   });
 });
 
@@ -272,7 +312,10 @@ describe("pocketpaw doctor", () => {
     assert.match(line(r.stdout, "OpenCode"), /1\.18\.33 · supported: OpenCode 1\.18\.33 is tested with pocketpaw\./);
     assert.match(line(r.stdout, "model"), /fake\/fake-model \(the server's default\) exists on the server/);
     assert.match(r.stdout, /\nReady\.\n$/);
-    const json = JSON.parse((await runCli(["doctor", "--json"], real.env)).stdout) as { ok: boolean; checks: Array<{ name: string; status: string }> };
+    const json = JSON.parse((await runCli(["doctor", "--json"], real.env)).stdout) as {
+      ok: boolean;
+      checks: Array<{ name: string; status: string }>;
+    };
     assert.equal(json.ok, true);
     assert.equal(json.checks.length, 9);
   });

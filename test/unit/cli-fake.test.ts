@@ -44,9 +44,24 @@ describe("a terminal turn on a fake backend", () => {
   test("with --json, every event and the permission answer are NDJSON lines on stdout", async () => {
     const backend = askingBackend();
     const io = capture();
-    await runTurn({ backend, message: "x", run: {}, out: io.stdout, err: io.stderr, renderer: undefined, answer: { reply: "once", how: "--approve" } });
-    const lines = io.out.join("").trim().split("\n").map((l) => JSON.parse(l) as { type: string; content: string });
-    assert.deepEqual(lines.map((l) => l.type), ["permission_request", "permission_reply", "message", "done"]);
+    await runTurn({
+      backend,
+      message: "x",
+      run: {},
+      out: io.stdout,
+      err: io.stderr,
+      renderer: undefined,
+      answer: { reply: "once", how: "--approve" },
+    });
+    const lines = io.out
+      .join("")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { type: string; content: string });
+    assert.deepEqual(
+      lines.map((l) => l.type),
+      ["permission_request", "permission_reply", "message", "done"],
+    );
     assert.equal(lines[1]!.content, "once");
     assert.deepEqual(backend.replies, [{ id: "per_1", reply: "once" }]);
   });

@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { type AgentEvent, emptyUsage } from "../../src/agent/events.js";
+import { colorsFor } from "../../src/cli/colors.js";
 import { conversationLines, nextConversationKey } from "../../src/cli/conversations.js";
 import { ago, columns } from "../../src/cli/format.js";
-import { colorsFor } from "../../src/cli/colors.js";
-import { TerminalRenderer, createRenderer } from "../../src/cli/render.js";
-import { isThisMachine } from "../../src/util/loopback.js";
+import { createRenderer, TerminalRenderer } from "../../src/cli/render.js";
 import type { ConversationRecord } from "../../src/sessions/store.js";
+import { isThisMachine } from "../../src/util/loopback.js";
 
 function capture() {
   const out: string[] = [];
@@ -56,8 +56,16 @@ describe("TerminalRenderer (not on a terminal)", () => {
     const sub = { subagent: { sessionId: "ses_child" } };
     r.render({ type: "thinking", content: "hmm", metadata: ids });
     r.render({ type: "thinking_done", content: "", metadata: ids });
-    r.render({ type: "tool_use", content: "read /etc/hosts", metadata: { name: "read", input: {}, callId: "c2", summary: "/etc/hosts", ...sub } });
-    r.render({ type: "permission_request", content: "OpenCode asks permission for read: /etc/hosts", metadata: { id: "per_1", permission: "read", patterns: [], always: [], sessionId: "ses_child", ...sub } });
+    r.render({
+      type: "tool_use",
+      content: "read /etc/hosts",
+      metadata: { name: "read", input: {}, callId: "c2", summary: "/etc/hosts", ...sub },
+    });
+    r.render({
+      type: "permission_request",
+      content: "OpenCode asks permission for read: /etc/hosts",
+      metadata: { id: "per_1", permission: "read", patterns: [], always: [], sessionId: "ses_child", ...sub },
+    });
     r.permissionAnswer("reject", "answered");
     r.render({ type: "tool_result", content: "rejected", metadata: { name: "read", callId: "c2", isError: true, ...sub } });
     r.render({ type: "error", content: "The model provider failed.", metadata: { code: "provider" } });
@@ -123,12 +131,30 @@ describe("listing helpers", () => {
   });
 
   test("columns pad by characters, style after padding, and leave the last column unpadded", () => {
-    const lines = columns([["KEY", "TITLE"], ["cli:default", "ünïcode"], ["x", ""]], (t, row) => (row === 0 ? `<${t}>` : t));
+    const lines = columns(
+      [
+        ["KEY", "TITLE"],
+        ["cli:default", "ünïcode"],
+        ["x", ""],
+      ],
+      (t, row) => (row === 0 ? `<${t}>` : t),
+    );
     assert.deepEqual(lines, ["<KEY        >  <TITLE>", "cli:default  ünïcode", "x"]);
   });
 
   test("conversations: the current one marked; the next free cli:N", () => {
-    const record = (key: string, lastUsedAt: number): ConversationRecord => ({ key, serverUrl: "http://s", directory: "", sessionId: "ses_1", title: `t ${key}`, model: "", agent: "", createdAt: 0, lastUsedAt, lastMessageId: "" });
+    const record = (key: string, lastUsedAt: number): ConversationRecord => ({
+      key,
+      serverUrl: "http://s",
+      directory: "",
+      sessionId: "ses_1",
+      title: `t ${key}`,
+      model: "",
+      agent: "",
+      createdAt: 0,
+      lastUsedAt,
+      lastMessageId: "",
+    });
     const records = [record("cli:3", now), record("cli:default", now - 120_000), record("web:9", now)];
     assert.deepEqual(conversationLines(records, colorsFor(false), { current: "cli:3", now }), [
       "   KEY          TITLE          LAST USED  MODEL",
