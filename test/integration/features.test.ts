@@ -134,7 +134,7 @@ describe("the files a turn changed", () => {
 
   test("in a git project: the server's diff; undo restores the files, redo brings them back, a new turn drops what was undone", () => {
     const dir = gitProject(real.server.projectDir, "repo-changes");
-    return changesInGitUndoRedo(real.backend({ directory: dir }), dir, "f:git", true);
+    return changesInGitUndoRedo(real.backend({ directory: dir }), dir, "f:git");
   });
 });
 

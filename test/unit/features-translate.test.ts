@@ -124,9 +124,9 @@ describe("the files a turn's tools changed", () => {
   });
 });
 
-describe("a turn's diff on 1.2.6, which repeats earlier turns' files", () => {
+describe("a turn's diff on 1.2.6, which can repeat earlier turns' files", () => {
   test("an entry the previous turn showed as is is left out; a file changed again starts where that turn left it", () => {
-    // Measured: turn 1 edited old.txt; turn 2 edited notes.md, then old.txt again.
+    // As 1.2.6 gave it after losing a snapshot: turn 1 edited old.txt; turn 2 notes.md, then old.txt again.
     const turn1 = [{ file: "old.txt", before: "a\nb\nc\n", after: "a\nB\nc\n", additions: 1, deletions: 1, status: "modified" }];
     const turn2 = [
       { file: "notes.md", before: "one\n", after: "ONE\n", additions: 1, deletions: 1, status: "modified" },

@@ -22,8 +22,8 @@ export async function turnChanges(
 ): Promise<FileChange[]> {
   let server = await serverDiff(client, sessionId, userMessageId);
   if (server.length > 0) {
-    // OpenCode 1.2.6 repeats in a turn's diff the files earlier turns changed, as texts from the
-    // last commit: the previous turn's diff tells which part is this turn's.
+    // OpenCode 1.2.6, having lost a step's snapshot, can repeat in a turn's diff the files an
+    // earlier turn changed: the previous turn's diff tells which part is this turn's.
     const stored = messages ?? (await client.messages(sessionId).catch((): OcMessage[] => []));
     const previous = stored.filter((m) => isPrompt(m) && m.info.id < userMessageId).at(-1);
     if (previous) server = sinceEarlier(server, await serverDiff(client, sessionId, previous.info.id));

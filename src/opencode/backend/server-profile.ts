@@ -94,9 +94,10 @@ export interface ServerQuirks {
  * - `MessageAbortedError`'s message differs; errors are matched on their name.
  * - Event payloads carry an `id` since 1.14: never relied on.
  * - A turn's diff (`GET /session/{id}/diff?messageID=`, git projects only) is a `patch` per file
- *   on 1.18.33; whole texts (`before`/`after`) on 1.2.6, which also repeats earlier turns' files
- *   and leaves out one created in the turn's first step: backend/changes.ts takes the previous
- *   turn's diff away and adds the turn's own file tools, which is harmless where diffs are exact.
+ *   on 1.18.33, whole texts (`before`/`after`) on 1.2.6. 1.2.6 also loses the snapshot of a step
+ *   that takes a few milliseconds (the scripted model's, not a real model's): its turn diff then
+ *   misses files or repeats an earlier turn's. backend/changes.ts takes the previous turn's diff
+ *   away and adds the turn's own file tools, which changes nothing where diffs are exact.
  * - An unknown agent: 204, then 1.18.33 fails the session without a user message and 1.2.6 does
  *   nothing. Runs check agents and commands against the server's lists first (catalog.ts).
  * - Answering a question nobody asks: 404 on 1.18.33 (`{_tag, message}` bodies), `true` on 1.2.6.
