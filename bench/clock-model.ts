@@ -3,7 +3,7 @@
 // clock of this process, which also runs the readers). The scripted model (src/opencode/local-server) can't say
 // when it wrote a chunk, which is the one thing this benchmark needs.
 
-import { type IncomingMessage, type ServerResponse, createServer } from "node:http";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
 export interface ClockModel {
@@ -27,7 +27,13 @@ export async function startClockModel(options: { chunks: () => number; intervalM
     let gone = false;
     res.on("close", () => (gone = true));
     const send = (delta: object, finish: string | null = null) => {
-      const chunk = { id: "chatcmpl-clock", object: "chat.completion.chunk", created: 0, model: "fake-model", choices: [{ index: 0, delta, finish_reason: finish }] };
+      const chunk = {
+        id: "chatcmpl-clock",
+        object: "chat.completion.chunk",
+        created: 0,
+        model: "fake-model",
+        choices: [{ index: 0, delta, finish_reason: finish }],
+      };
       res.write(`data: ${JSON.stringify(chunk)}\n\n`);
     };
     send({ role: "assistant", content: "" });

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { firstOutput } from "./first-output.js";
-import { type Section, type Target, fixed, median, target } from "./report.js";
+import { fixed, median, type Section, type Target, target } from "./report.js";
 
 const REPO = fileURLToPath(new URL("../", import.meta.url));
 
@@ -38,7 +38,11 @@ export async function coldStart(options: ColdStartOptions = COLD_START_DEFAULTS)
     // dist/cli/main.js reads ../../package.json, and resolves packages from node_modules.
     copyFileSync(join(REPO, "package.json"), join(root, "package.json"));
     symlinkSync(join(REPO, "node_modules"), join(root, "node_modules"), "dir");
-    const tsc = spawnSync(process.execPath, [join(REPO, "node_modules/typescript/bin/tsc"), "-p", join(REPO, "tsconfig.build.json"), "--outDir", join(root, "dist")], { encoding: "utf8", timeout: 180_000 });
+    const tsc = spawnSync(
+      process.execPath,
+      [join(REPO, "node_modules/typescript/bin/tsc"), "-p", join(REPO, "tsconfig.build.json"), "--outDir", join(root, "dist")],
+      { encoding: "utf8", timeout: 180_000 },
+    );
     const main = join(root, "dist/cli/main.js");
     if (!existsSync(main)) throw new Error(`the build produced no ${main}:\n${tsc.stdout}${tsc.stderr}`);
     const commands: Array<[string, string[]]> = [
@@ -71,7 +75,9 @@ export async function coldStart(options: ColdStartOptions = COLD_START_DEFAULTS)
     }
     const first = await firstOutput(main, Math.min(options.runs, 10));
     table.push(...first.rows);
-    notes.push(`\`ask\` to first output: what pocketpaw adds over a raw client, +${fixed(first.addedMs, 1)} ms median (new session each run, against the real server)`);
+    notes.push(
+      `\`ask\` to first output: what pocketpaw adds over a raw client, +${fixed(first.addedMs, 1)} ms median (new session each run, against the real server)`,
+    );
     if (tsc.status !== 0) notes.push("the build reported type errors (it still emitted the CLI)");
     notes.push(`${options.runs} runs each, interleaved, spawn to exit, compiled JavaScript (dist), not tsx`);
     return { title: "5. CLI cold start", table, targets, notes };

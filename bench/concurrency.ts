@@ -6,12 +6,12 @@
 // conversation in flight holds.
 
 import { OpenCodeBackend } from "../src/opencode/backend/backend.js";
+import { startScriptedModel } from "../src/opencode/local-server/scripted-model.js";
 import { str } from "../src/opencode/rest/wire.js";
 import { MemorySessionStore } from "../src/sessions/store.js";
-import { startScriptedModel } from "../src/opencode/local-server/scripted-model.js";
 import { startOpenCode } from "../test/support/opencode-server.js";
 import { readRawEvents } from "./readers.js";
-import { type Section, collectGarbage, fixed, median, target, within } from "./report.js";
+import { collectGarbage, fixed, median, type Section, target, within } from "./report.js";
 
 export interface ConcurrencyOptions {
   conversations: number;
@@ -20,7 +20,8 @@ export interface ConcurrencyOptions {
 
 export const CONCURRENCY_DEFAULTS: ConcurrencyOptions = { conversations: 100, rounds: 3 };
 
-const reply = (round: string, i: number) => `conversation ${round}-${i} answers with twenty words of its own text so that every reply streams in several deltas here`;
+const reply = (round: string, i: number) =>
+  `conversation ${round}-${i} answers with twenty words of its own text so that every reply streams in several deltas here`;
 const prompt = (round: string, i: number) => `[[reply:${reply(round, i)}]]`;
 
 export async function concurrency(options: ConcurrencyOptions = CONCURRENCY_DEFAULTS): Promise<Section> {
@@ -28,9 +29,18 @@ export async function concurrency(options: ConcurrencyOptions = CONCURRENCY_DEFA
   const model = await startScriptedModel();
   const server = await startOpenCode({ modelBaseURL: model.baseURL });
   // The connection stays open between rounds, as the raw driver's does.
-  const backend = new OpenCodeBackend({ baseUrl: server.url, store: new MemorySessionStore(), timeoutMs: 60_000, events: { lingerMs: 600_000 } });
+  const backend = new OpenCodeBackend({
+    baseUrl: server.url,
+    store: new MemorySessionStore(),
+    timeoutMs: 60_000,
+    events: { lingerMs: 600_000 },
+  });
   const post = async (path: string, body: unknown) => {
-    const response = await fetch(`${server.url}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    const response = await fetch(`${server.url}${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
     if (!response.ok) throw new Error(`POST ${path}: HTTP ${response.status}`);
     return response.status === 204 ? undefined : ((await response.json()) as { id: string });
   };
@@ -45,15 +55,19 @@ export async function concurrency(options: ConcurrencyOptions = CONCURRENCY_DEFA
     const ready = new Promise<void>((r) => (connected = r));
     const finished = new Promise<void>((r) => (allIdle = r));
     const sessions = new Set<string>();
-    const reading = readRawEvents(`${server.url}/event`, (event) => {
-      const sid = str(event.properties, "sessionID") ?? "";
-      if (event.type === "server.connected") connected();
-      else if (event.type === "message.part.delta") texts.set(sid, (texts.get(sid) ?? "") + (str(event.properties, "delta") ?? ""));
-      else if (event.type === "session.idle" && sessions.has(sid)) {
-        idle.add(sid);
-        if (idle.size === n) allIdle();
-      }
-    }, stop.signal);
+    const reading = readRawEvents(
+      `${server.url}/event`,
+      (event) => {
+        const sid = str(event.properties, "sessionID") ?? "";
+        if (event.type === "server.connected") connected();
+        else if (event.type === "message.part.delta") texts.set(sid, (texts.get(sid) ?? "") + (str(event.properties, "delta") ?? ""));
+        else if (event.type === "session.idle" && sessions.has(sid)) {
+          idle.add(sid);
+          if (idle.size === n) allIdle();
+        }
+      },
+      stop.signal,
+    );
     await ready;
     const started = performance.now();
     const ids = await Promise.all(

@@ -31,10 +31,21 @@ const DECODERS: Record<string, () => Decoder> = {
 
 /** Microseconds per event, median of `rounds`, for each decoder and chunking. */
 export function decoderCost(rounds = 5): Array<{ chunking: string; decoder: string; microseconds: number }> {
-  const frames = [...turnFrames({ sessionId: "ses_bench0000000000000000000c", userMessageId: "msg_000000000000PLACEHOLDERxyz", steps: 50, deltasPerStep: 2_000, noiseEvery: 20 })];
+  const frames = [
+    ...turnFrames({
+      sessionId: "ses_bench0000000000000000000c",
+      userMessageId: "msg_000000000000PLACEHOLDERxyz",
+      steps: 50,
+      deltasPerStep: 2_000,
+      noiseEvery: 20,
+    }),
+  ];
   const bytes = Buffer.from(frames.join(""));
   const chunkings: Record<string, Uint8Array[]> = {
-    "64 KiB chunks": Array.from({ length: Math.ceil(bytes.length / 65_536) }, (_, i) => new Uint8Array(bytes.subarray(i * 65_536, (i + 1) * 65_536))),
+    "64 KiB chunks": Array.from(
+      { length: Math.ceil(bytes.length / 65_536) },
+      (_, i) => new Uint8Array(bytes.subarray(i * 65_536, (i + 1) * 65_536)),
+    ),
     "one chunk per event": frames.map((frame) => new Uint8Array(Buffer.from(frame))),
   };
   const results: Array<{ chunking: string; decoder: string; microseconds: number }> = [];

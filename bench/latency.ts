@@ -17,7 +17,7 @@ import { MemorySessionStore } from "../src/sessions/store.js";
 import { type OpenCodeServer, startOpenCode } from "../test/support/opencode-server.js";
 import { type ClockModel, chunkIndexes, startClockModel } from "./clock-model.js";
 import { readRawEvents } from "./readers.js";
-import { type Section, fixed, median, percentile, target, within } from "./report.js";
+import { fixed, median, percentile, type Section, target, within } from "./report.js";
 
 export interface LatencyOptions {
   /** Chunks per measured turn (there are two). */
@@ -36,7 +36,13 @@ function note(seen: Seen, text: string): void {
 }
 
 /** Starts one reader; resolves once the server has registered its connection. */
-async function connect(name: ReaderName, server: OpenCodeServer, seen: Seen, signal: AbortSignal, running: Promise<unknown>[]): Promise<OpenCodeBackend | undefined> {
+async function connect(
+  name: ReaderName,
+  server: OpenCodeServer,
+  seen: Seen,
+  signal: AbortSignal,
+  running: Promise<unknown>[],
+): Promise<OpenCodeBackend | undefined> {
   let connected!: () => void;
   const ready = new Promise<void>((r) => (connected = r));
   const onEvent = (event: Pick<OcEvent, "type" | "properties">) => {
@@ -55,7 +61,12 @@ async function connect(name: ReaderName, server: OpenCodeServer, seen: Seen, sig
     );
   } else {
     // The backend opens its event connection with its first run, and keeps it (lingerMs).
-    const backend = new OpenCodeBackend({ baseUrl: server.url, store: new MemorySessionStore(), timeoutMs: 30_000, events: { lingerMs: 600_000 } });
+    const backend = new OpenCodeBackend({
+      baseUrl: server.url,
+      store: new MemorySessionStore(),
+      timeoutMs: 30_000,
+      events: { lingerMs: 600_000 },
+    });
     await turn(backend, seen);
     return backend;
   }
@@ -71,7 +82,14 @@ async function turn(backend: OpenCodeBackend, seen: Seen): Promise<void> {
 }
 
 /** One measured turn with the readers connected in `order`; returns the chunks it covered. */
-async function measure(order: ReaderName[], server: OpenCodeServer, model: ClockModel, setChunks: (n: number) => void, chunks: number, seen: Record<ReaderName, Seen>): Promise<number[]> {
+async function measure(
+  order: ReaderName[],
+  server: OpenCodeServer,
+  model: ClockModel,
+  setChunks: (n: number) => void,
+  chunks: number,
+  seen: Record<ReaderName, Seen>,
+): Promise<number[]> {
   const stop = new AbortController();
   const running: Promise<unknown>[] = [];
   let backend: OpenCodeBackend | undefined;
@@ -116,7 +134,10 @@ export async function latency(options: LatencyOptions = LATENCY_DEFAULTS): Promi
         added[name].push(t - raw);
       }
     }
-    const row = (what: string, ms: number[]) => [what, ...[median(ms), percentile(ms, 90), percentile(ms, 99), Math.max(...ms)].map((v) => fixed(v, 3))];
+    const row = (what: string, ms: number[]) => [
+      what,
+      ...[median(ms), percentile(ms, 90), percentile(ms, 99), Math.max(...ms)].map((v) => fixed(v, 3)),
+    ];
     return {
       title: `2. Added latency (the real OpenCode server, a chunk every ${options.intervalMs} ms)`,
       table: [

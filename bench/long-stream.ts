@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { OpenCodeBackend } from "../src/opencode/backend/backend.js";
 import { MemorySessionStore } from "../src/sessions/store.js";
 import { startReplayServer } from "./replay-server.js";
-import { type Section, collectGarbage, fixed, mb, target, thousands, within } from "./report.js";
+import { collectGarbage, fixed, mb, type Section, target, thousands, within } from "./report.js";
 
 export interface LongStreamOptions {
   steps: number;
@@ -31,7 +31,11 @@ export function longStream(options: LongStreamOptions = LONG_STREAM_DEFAULTS): P
 async function measure(options: LongStreamOptions): Promise<Section> {
   const sessionId = "ses_bench0000000000000000000b";
   const deltas = options.steps * options.deltasPerStep;
-  const server = await startReplayServer({ shape: { sessionId, steps: options.steps, deltasPerStep: options.deltasPerStep, noiseEvery: 0 }, mode: "64k", prebuilt: false });
+  const server = await startReplayServer({
+    shape: { sessionId, steps: options.steps, deltasPerStep: options.deltasPerStep, noiseEvery: 0 },
+    mode: "64k",
+    prebuilt: false,
+  });
   const backend = new OpenCodeBackend({ baseUrl: server.url, store: new MemorySessionStore() });
   try {
     collectGarbage();
@@ -49,19 +53,28 @@ async function measure(options: LongStreamOptions): Promise<Section> {
     };
     const sampler = setInterval(sample, 25);
     const started = performance.now();
-    await within(300_000, "the long run", (async () => {
-      for await (const event of backend.run("a very long answer", { sessionKey: "long" })) {
-        if (event.type === "message") {
-          seen++;
-          textChars += event.content.length;
-        } else if (event.type === "tool_result") toolResults++;
-        else if (event.type === "error") throw new Error(`the long run failed: ${event.content}`);
-      }
-    })());
+    await within(
+      300_000,
+      "the long run",
+      (async () => {
+        for await (const event of backend.run("a very long answer", { sessionKey: "long" })) {
+          if (event.type === "message") {
+            seen++;
+            textChars += event.content.length;
+          } else if (event.type === "tool_result") toolResults++;
+          else if (event.type === "error") throw new Error(`the long run failed: ${event.content}`);
+        }
+      })(),
+    );
     const seconds = (performance.now() - started) / 1000;
     clearInterval(sampler);
     sample();
-    const summary = (await (await fetch(`${server.url}/bench/summary`)).json()) as { events: number; bytes: number; textChars: number; toolResults: number };
+    const summary = (await (await fetch(`${server.url}/bench/summary`)).json()) as {
+      events: number;
+      bytes: number;
+      textChars: number;
+      toolResults: number;
+    };
     if (textChars !== summary.textChars || toolResults !== summary.toolResults) {
       throw new Error(`delivered ${textChars} of ${summary.textChars} characters, ${toolResults} of ${summary.toolResults} tool results`);
     }

@@ -8,8 +8,8 @@
 // and heartbeats the server interleaves. Optionally a second conversation's deltas are mixed in,
 // which the client must route away (the demultiplexer's work).
 
-import { recordedEvents } from "../test/support/recordings.js";
 import type { OcEvent } from "../src/opencode/rest/wire.js";
+import { recordedEvents } from "../test/support/recordings.js";
 
 export interface TurnShape {
   sessionId: string;
@@ -78,7 +78,10 @@ function random(seed: number): () => number {
   };
 }
 
-const WORDS = "the of and to in is that for it as with was on be by this are from or have an they which one you were all we can her has there been if more when will would who so no".split(" ");
+const WORDS =
+  "the of and to in is that for it as with was on be by this are from or have an they which one you were all we can her has there been if more when will would who so no".split(
+    " ",
+  );
 const RARE = ["é", "ü", "漢字", "😀", "—", "ß"];
 
 /** OpenCode-style ids: prefix, 12 hex digits that ascend, 14 base62 characters (30 in all). */
@@ -185,7 +188,17 @@ export function* turnFrames(shape: TurnShape, summary: TurnSummary = emptySummar
       yield part(t.toolPending, { ...tool, state: { status: "pending", input: {}, raw: "" } });
       yield part(t.toolRunning, { ...tool, state: { status: "running", input, time: { start: clock } } });
       yield part(t.toolRunning, { ...tool, state: { status: "running", input, metadata: { output }, time: { start: clock } } });
-      yield part(t.toolCompleted, { ...tool, state: { status: "completed", input, output, metadata: { output, exit: 0, truncated: false }, title: command, time: { start: clock, end: ++clock } } });
+      yield part(t.toolCompleted, {
+        ...tool,
+        state: {
+          status: "completed",
+          input,
+          output,
+          metadata: { output, exit: 0, truncated: false },
+          title: command,
+          time: { start: clock, end: ++clock },
+        },
+      });
       summary.toolResults++;
     }
     yield part(t.stepFinish, { id: prt(), messageID: messageId, reason: last ? "stop" : "tool-calls" });

@@ -9,10 +9,10 @@
 import { createOpencodeClient } from "@opencode-ai/sdk/v2";
 import type { AgentEvent } from "../src/agent/events.js";
 import { OpenCodeBackend } from "../src/opencode/backend/backend.js";
-import { OpenCodeClient } from "../src/opencode/rest/client.js";
 import { EventHub } from "../src/opencode/events/event-hub.js";
-import { TurnTranslator } from "../src/opencode/translate/translate.js";
+import { OpenCodeClient } from "../src/opencode/rest/client.js";
 import type { OcEvent } from "../src/opencode/rest/wire.js";
+import { TurnTranslator } from "../src/opencode/translate/translate.js";
 import { MemorySessionStore } from "../src/sessions/store.js";
 
 /** What a reader delivered: for checking that it read everything, not for speed. */
@@ -129,7 +129,19 @@ export async function readSdk(target: Target): Promise<Delivered> {
         if (info.time.completed && !usageSent.has(info.id)) {
           usageSent.add(info.id);
           const t = info.tokens;
-          emit({ type: "token_usage", content: "", metadata: { input: t.input, output: t.output, reasoning: t.reasoning, cacheRead: t.cache.read, cacheWrite: t.cache.write, cost: info.cost, messageId: info.id } });
+          emit({
+            type: "token_usage",
+            content: "",
+            metadata: {
+              input: t.input,
+              output: t.output,
+              reasoning: t.reasoning,
+              cacheRead: t.cache.read,
+              cacheWrite: t.cache.write,
+              cost: info.cost,
+              messageId: info.id,
+            },
+          });
         }
         break;
       }
@@ -151,10 +163,19 @@ export async function readSdk(target: Target): Promise<Delivered> {
           }
         } else if (part.type === "tool" && part.state.status !== "pending") {
           const seen = toolSeen.get(part.id);
-          if (!seen) emit({ type: "tool_use", content: part.tool, metadata: { name: part.tool, input: part.state.input, callId: part.callID, summary: "" } });
+          if (!seen)
+            emit({
+              type: "tool_use",
+              content: part.tool,
+              metadata: { name: part.tool, input: part.state.input, callId: part.callID, summary: "" },
+            });
           if (seen !== "result" && (part.state.status === "completed" || part.state.status === "error")) {
             toolSeen.set(part.id, "result");
-            emit({ type: "tool_result", content: part.state.status === "completed" ? part.state.output : part.state.error, metadata: { name: part.tool, callId: part.callID, isError: part.state.status === "error" } });
+            emit({
+              type: "tool_result",
+              content: part.state.status === "completed" ? part.state.output : part.state.error,
+              metadata: { name: part.tool, callId: part.callID, isError: part.state.status === "error" },
+            });
           } else toolSeen.set(part.id, "use");
         }
         break;

@@ -12,11 +12,11 @@
 
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
-import { type IncomingMessage, type ServerResponse, createServer } from "node:http";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { CONNECTED_FRAME, type TurnShape, type TurnSummary, emptySummary, turnFrames } from "./opencode-stream.js";
+import { CONNECTED_FRAME, emptySummary, type TurnShape, type TurnSummary, turnFrames } from "./opencode-stream.js";
 
 export type WriteMode = "64k" | "event";
 
@@ -169,7 +169,8 @@ async function serve(config: ReplayConfig): Promise<void> {
     }
     if (req.method === "POST" && path === `/session/${sessionId}/prompt_async`) {
       const { messageID } = JSON.parse(body) as { messageID?: string };
-      if (!messageID || messageID.length !== PLACEHOLDER_USER_ID.length) return json(res, 400, { name: "BadRequest", data: { message: "a 30-character messageID is required" } });
+      if (!messageID || messageID.length !== PLACEHOLDER_USER_ID.length)
+        return json(res, 400, { name: "BadRequest", data: { message: "a 30-character messageID is required" } });
       res.writeHead(204).end();
       for (const stream of [...waiting]) {
         waiting.delete(stream);

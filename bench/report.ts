@@ -45,7 +45,8 @@ export function formatTable(rows: string[][]): string {
     for (const [i, cell] of row.entries()) widths[i] = Math.max(widths[i] ?? 0, cell.length);
   }
   const numeric = (cell: string) => /^[-+]?[\d,.]+( ?[a-zµ%x/]+)?$/i.test(cell) || cell === "n/a";
-  const line = (row: string[]) => row.map((cell, i) => (i > 0 && numeric(cell) ? cell.padStart(widths[i] ?? 0) : cell.padEnd(widths[i] ?? 0))).join("  ");
+  const line = (row: string[]) =>
+    row.map((cell, i) => (i > 0 && numeric(cell) ? cell.padStart(widths[i] ?? 0) : cell.padEnd(widths[i] ?? 0))).join("  ");
   const [header, ...body] = rows;
   if (!header) return "";
   return [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...body.map(line)].join("\n");
@@ -54,7 +55,10 @@ export function formatTable(rows: string[][]): string {
 export function formatSection(section: Section): string {
   const out = [`## ${section.title}`, "", formatTable(section.table)];
   if (section.targets.length) {
-    out.push("", formatTable([["target", "measured", "goal", ""], ...section.targets.map((t) => [t.what, t.value, t.goal, t.met ? "met" : "MISSED"])]));
+    out.push(
+      "",
+      formatTable([["target", "measured", "goal", ""], ...section.targets.map((t) => [t.what, t.value, t.goal, t.met ? "met" : "MISSED"])]),
+    );
   }
   for (const note of section.notes) out.push(`- ${note}`);
   return out.join("\n");

@@ -12,7 +12,7 @@ import { coldStart } from "./cold-start.js";
 import { concurrency } from "./concurrency.js";
 import { latency } from "./latency.js";
 import { longStream } from "./long-stream.js";
-import { type Section, formatSection } from "./report.js";
+import { formatSection, type Section } from "./report.js";
 import { throughput } from "./throughput.js";
 
 const BENCHMARKS: Record<string, () => Promise<Section>> = {
@@ -41,7 +41,9 @@ function machine(): string {
     `${cpu.length} CPU(s): ${cpu[0]?.model ?? "unknown"}`,
     `${Math.round(totalmem() / 2 ** 30)} GiB RAM`,
     `Node ${process.version} on ${process.platform}-${process.arch}`,
-    `load average at start ${loadavg().map((l) => l.toFixed(2)).join(" ")}`,
+    `load average at start ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ")}`,
   ].join(" · ");
 }
 
@@ -63,6 +65,8 @@ for (const name of names) {
   }
 }
 const missed = sections.flatMap((s) => s.targets.filter((t) => !t.met).map((t) => `${s.title}: ${t.what}`));
-console.log(`Done in ${((performance.now() - started) / 1000).toFixed(0)} s. ${missed.length ? `Targets missed:\n- ${missed.join("\n- ")}` : "Every target met."}`);
+console.log(
+  `Done in ${((performance.now() - started) / 1000).toFixed(0)} s. ${missed.length ? `Targets missed:\n- ${missed.join("\n- ")}` : "Every target met."}`,
+);
 if (json) writeFileSync(json, `${JSON.stringify({ machine: machine(), sections }, null, 2)}\n`);
 process.exitCode = failed ? 1 : 0;

@@ -4,8 +4,8 @@
 
 import { decoderCost } from "./decoder.js";
 import { type Delivered, type Target as ReaderTarget, readBackend, readFloor, readHub, readSdk } from "./readers.js";
-import { PLACEHOLDER_USER_ID, type WriteMode, startReplayServer } from "./replay-server.js";
-import { type Section, type Target, collectGarbage, fixed, mb, median, target, thousands, within } from "./report.js";
+import { PLACEHOLDER_USER_ID, startReplayServer, type WriteMode } from "./replay-server.js";
+import { collectGarbage, fixed, mb, median, type Section, type Target, target, thousands, within } from "./report.js";
 
 export interface ThroughputOptions {
   steps: number;
@@ -53,7 +53,14 @@ export async function throughput(options: ThroughputOptions = THROUGHPUT_DEFAULT
       const floor = median(rates.get(FLOOR as ReaderName) ?? []);
       for (const name of names) {
         const eventsPerS = median(rates.get(name) ?? []);
-        table.push([mode, name, thousands(eventsPerS), mb((eventsPerS * summary.bytes) / summary.events), fixed(eventsPerS / floor), String(rates.get(name)?.length ?? 0)]);
+        table.push([
+          mode,
+          name,
+          thousands(eventsPerS),
+          mb((eventsPerS * summary.bytes) / summary.events),
+          fixed(eventsPerS / floor),
+          String(rates.get(name)?.length ?? 0),
+        ]);
       }
       const hub = median(rates.get(HUB as ReaderName) ?? []);
       const sdk = median(rates.get(SDK as ReaderName) ?? []);
@@ -84,6 +91,8 @@ function check(name: string, delivered: Delivered, summary: { events: number; te
     return;
   }
   if (delivered.textChars !== summary.textChars || delivered.toolResults !== summary.toolResults) {
-    throw new Error(`${name} delivered ${delivered.textChars} of ${summary.textChars} characters and ${delivered.toolResults} of ${summary.toolResults} tool results`);
+    throw new Error(
+      `${name} delivered ${delivered.textChars} of ${summary.textChars} characters and ${delivered.toolResults} of ${summary.toolResults} tool results`,
+    );
   }
 }

@@ -4,7 +4,7 @@
 //    only the composition root (src/app) does;
 // 2. no import cycles between folders (a folder = a directory under src/, with its subfolders);
 // 3. no file in src/ over MAX_LINES lines.
-import { readFileSync, readdirSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 
 const ROOT = resolve(dirname(new URL(import.meta.url).pathname), "..", "src");
@@ -29,7 +29,8 @@ const edges = new Map(); // folder → Set of folders it imports
 for (const file of files(ROOT)) {
   const text = readFileSync(file, "utf8");
   const lines = text.split("\n").length;
-  if (lines > MAX_LINES && !file.includes("/static/vendor/")) problems.push(`${relative(ROOT, file)}: ${lines} lines (at most ${MAX_LINES})`);
+  if (lines > MAX_LINES && !file.includes("/static/vendor/"))
+    problems.push(`${relative(ROOT, file)}: ${lines} lines (at most ${MAX_LINES})`);
   for (const [, spec] of text.matchAll(/(?:^|\n)\s*(?:import|export)\b[^"'`]*?from\s*["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)/g)) {
     if (!spec?.startsWith(".")) continue;
     const target = resolve(dirname(file), spec);
@@ -37,7 +38,9 @@ for (const file of files(ROOT)) {
     const from = folderOf(file);
     const to = folderOf(target);
     if (FRONTS.includes(topOf(file)) && topOf(target) === "opencode") {
-      problems.push(`${relative(ROOT, file)} imports ${relative(ROOT, target)}: fronts talk to src/agent's contract, and only src/app builds the backend`);
+      problems.push(
+        `${relative(ROOT, file)} imports ${relative(ROOT, target)}: fronts talk to src/agent's contract, and only src/app builds the backend`,
+      );
     }
     if (from === to || to.startsWith(`${from}/`)) continue; // within a folder, or down into its own subfolder
     if (!edges.has(from)) edges.set(from, new Set());

@@ -57,7 +57,9 @@ function binaryFor(version) {
         .split("\n")
         .at(-1);
     } catch (error) {
-      throw new Error(`Could not fetch ${platformPackage}@${version} with npm pack (${error.message.split("\n")[0]}). Is the npm registry reachable, and is ${version} an OpenCode release?`);
+      throw new Error(
+        `Could not fetch ${platformPackage}@${version} with npm pack (${error.message.split("\n")[0]}). Is the npm registry reachable, and is ${version} an OpenCode release?`,
+      );
     }
     const unpacked = join(work, "unpacked");
     mkdirSync(unpacked);
@@ -93,11 +95,11 @@ for (const version of versions) {
   }
   console.log(`\n# OpenCode ${version} (${binary})`);
   const started = Date.now();
-  const run = spawnSync(
-    process.execPath,
-    ["--import", "tsx", "--test", "--test-reporter=spec", "test/integration/versions.test.ts"],
-    { cwd: root, stdio: "inherit", env: { ...process.env, POCKETPAW_TEST_OPENCODE_BINARY: binary } },
-  );
+  const run = spawnSync(process.execPath, ["--import", "tsx", "--test", "--test-reporter=spec", "test/integration/versions.test.ts"], {
+    cwd: root,
+    stdio: "inherit",
+    env: { ...process.env, POCKETPAW_TEST_OPENCODE_BINARY: binary },
+  });
   results.push({ version, ok: run.status === 0, seconds: Math.round((Date.now() - started) / 100) / 10 });
 }
 

@@ -19,9 +19,7 @@ function collect(dir) {
 
 const roots = process.argv.slice(2);
 const files = (roots.length ? roots : ["test/unit", "test/integration", "test/web"]).flatMap(collect);
-const result = spawnSync(
-  process.execPath,
-  ["--import", "tsx", "--test", "--test-reporter=spec", "--test-concurrency=2", ...files],
-  { stdio: "inherit" },
-);
+const result = spawnSync(process.execPath, ["--import", "tsx", "--test", "--test-reporter=spec", "--test-concurrency=2", ...files], {
+  stdio: "inherit",
+});
 process.exit(result.status ?? 1);

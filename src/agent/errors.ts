@@ -19,7 +19,10 @@ export class BackendError extends Error {
 
 /** The conversation is not remembered for this server and directory. */
 export class UnknownConversationError extends Error {
-  constructor(readonly key: string, where: string) {
+  constructor(
+    readonly key: string,
+    where: string,
+  ) {
     super(`No conversation "${key}" is remembered for ${where}; \`pocketpaw sessions\` lists them.`);
     this.name = "UnknownConversationError";
   }

@@ -99,10 +99,7 @@ export type ToolUseEvent = Base<
     summary: string;
   } & FromAgent
 >;
-export type ToolResultEvent = Base<
-  "tool_result",
-  { name: string; callId: string; isError: boolean; title?: string } & FromAgent
->;
+export type ToolResultEvent = Base<"tool_result", { name: string; callId: string; isError: boolean; title?: string } & FromAgent>;
 export interface TokenUsage {
   input: number;
   output: number;
@@ -163,10 +160,7 @@ export type StatusEvent = Base<"status", StatusMetadata>;
 
 export type ErrorEvent = Base<"error", { code: ErrorCode; name?: string; statusCode?: number } & FromAgent>;
 
-export type DoneEvent = Base<
-  "done",
-  { reason: DoneReason; stopped: boolean; sessionId?: string; usage: TokenUsage; turns: number }
->;
+export type DoneEvent = Base<"done", { reason: DoneReason; stopped: boolean; sessionId?: string; usage: TokenUsage; turns: number }>;
 
 export type AgentEvent =
   | MessageEvent

@@ -1,15 +1,15 @@
 import type { AgentBackend, RunOptions } from "./backend.js";
 import {
   type AgentEvent,
+  doneEvent,
   type ErrorCode,
+  emptyUsage,
+  errorEvent,
   type PermissionReply,
   type PermissionRequestEvent,
   type QuestionAnswer,
   type QuestionEvent,
   type TokenUsage,
-  doneEvent,
-  emptyUsage,
-  errorEvent,
 } from "./events.js";
 
 /** How a permission request was answered, and by whom ("--approve", "answered", …), for display. */
@@ -81,7 +81,8 @@ export async function driveRun(backend: AgentBackend, message: string, o: DriveO
     }
   } catch (error) {
     // Backends report failures as events; a throw is a bug, but the front still gets an end.
-    if (!done) await emit(errorEvent("unknown", `The run failed inside pocketpaw: ${error instanceof Error ? error.message : String(error)}`));
+    if (!done)
+      await emit(errorEvent("unknown", `The run failed inside pocketpaw: ${error instanceof Error ? error.message : String(error)}`));
   } finally {
     if (!done) {
       const stopped = o.run?.signal?.aborted ?? false;

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import type { Backend } from "../agent/backend.js";
 import { BACKENDS, isBackendName } from "../agent/registry.js";
-import { type LoadedSettings, homeOf } from "../config/settings.js";
+import { homeOf, type LoadedSettings } from "../config/settings.js";
 import { OpenCodeBackend, type OpenCodeBackendOptions } from "../opencode/backend/backend.js";
 import { SqliteSessionStore } from "../sessions/sqlite-store.js";
 import type { SessionStore } from "../sessions/store.js";

@@ -2,11 +2,11 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Backend } from "../agent/backend.js";
 import type { LoadedSettings } from "../config/settings.js";
-import { type ScriptedModel, scriptedProviderConfig, startScriptedModel } from "../opencode/local-server/scripted-model.js";
 import { OpenCodeBackend } from "../opencode/backend/backend.js";
+import { type ManagedServer, NoBinaryError, startManagedServer } from "../opencode/local-server/managed-server.js";
+import { type ScriptedModel, scriptedProviderConfig, startScriptedModel } from "../opencode/local-server/scripted-model.js";
 import { OpenCodeClient } from "../opencode/rest/client.js";
 import { UnreachableError } from "../opencode/rest/errors.js";
-import { type ManagedServer, NoBinaryError, startManagedServer } from "../opencode/local-server/managed-server.js";
 import { MemorySessionStore } from "../sessions/store.js";
 import { isThisMachine } from "../util/loopback.js";
 
@@ -44,10 +44,16 @@ export async function spawnIfWanted(settings: LoadedSettings, say: (line: string
   const url = new URL(values.opencodeBaseUrl);
   const where = `${values.opencodeBaseUrl} (from ${settings.sources.opencodeBaseUrl === "default" ? "the default" : settings.sources.opencodeBaseUrl})`;
   if (!isThisMachine(url.hostname)) {
-    throw new LocalServerError(`--spawn starts a server only on this machine, and ${where} is not; drop --spawn or point --url at http://127.0.0.1:PORT.`, "settings");
+    throw new LocalServerError(
+      `--spawn starts a server only on this machine, and ${where} is not; drop --spawn or point --url at http://127.0.0.1:PORT.`,
+      "settings",
+    );
   }
   if (url.protocol !== "http:" || (url.pathname !== "/" && url.pathname !== "")) {
-    throw new LocalServerError(`--spawn serves plain http at the root of a port, and ${where} is not of the form http://127.0.0.1:PORT.`, "settings");
+    throw new LocalServerError(
+      `--spawn serves plain http at the root of a port, and ${where} is not of the form http://127.0.0.1:PORT.`,
+      "settings",
+    );
   }
 
   const client = new OpenCodeClient({ baseUrl: values.opencodeBaseUrl, timeoutMs: PROBE_TIMEOUT_MS });
@@ -70,7 +76,9 @@ export async function spawnIfWanted(settings: LoadedSettings, say: (line: string
       cwd,
       ...(values.opencodePassword ? { password: values.opencodePassword, username: values.opencodeUsername } : {}),
     });
-    say(`Started opencode serve at ${values.opencodeBaseUrl} (pid ${server.pid}, ready in ${(server.startupMs / 1000).toFixed(1)} s, project ${cwd}); it stops when pocketpaw exits.`);
+    say(
+      `Started opencode serve at ${values.opencodeBaseUrl} (pid ${server.pid}, ready in ${(server.startupMs / 1000).toFixed(1)} s, project ${cwd}); it stops when pocketpaw exits.`,
+    );
     return server;
   } catch (error) {
     if (error instanceof NoBinaryError) throw new LocalServerError(error.message, "server");

@@ -1,10 +1,10 @@
 import type { Check } from "../agent/backend.js";
 import type { Settings } from "../config/settings.js";
 import type { ChannelAdapter, ChannelState } from "./core/types.js";
-import { SlackAdapter, type SlackOptions } from "./slack/adapter.js";
-import { checkSlack } from "./slack/check.js";
 import { DiscordAdapter, type DiscordOptions } from "./discord/adapter.js";
 import { checkDiscord } from "./discord/check.js";
+import { SlackAdapter, type SlackOptions } from "./slack/adapter.js";
+import { checkSlack } from "./slack/check.js";
 import { TelegramAdapter, type TelegramOptions } from "./telegram/adapter.js";
 import { checkTelegram } from "./telegram/check.js";
 

@@ -1,8 +1,8 @@
 import type { BackendInfo } from "../agent/backend.js";
 import { BACKENDS } from "../agent/registry.js";
+import { colorsFor } from "./colors.js";
 import { EXIT } from "./exit-codes.js";
 import { columns } from "./format.js";
-import { colorsFor } from "./colors.js";
 
 /**
  * `pocketpaw backends`: the six backends of PocketPaw's comparison, with their capability

@@ -1,6 +1,6 @@
 import type { Backend } from "../agent/backend.js";
 import { BackendUnavailableError, type OpenBackendOptions, openBackend } from "../app/backend.js";
-import { type LoadedSettings, type SettingName, SettingsError, loadSettings } from "../config/settings.js";
+import { type LoadedSettings, loadSettings, type SettingName, SettingsError } from "../config/settings.js";
 import { StoreError } from "../sessions/sqlite-store.js";
 import { EXIT } from "./exit-codes.js";
 

@@ -7,7 +7,7 @@
 
 import { type DemoStack, startDemoStack } from "../app/local-server.js";
 import { colorWanted } from "./colors.js";
-import { type Output, createRenderer } from "./render.js";
+import { createRenderer, type Output } from "./render.js";
 import { runTurn } from "./turn.js";
 
 export interface DemoOptions {
@@ -65,7 +65,11 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     server = await startDemoStack({ "notes.md": NOTES });
     const { backend } = server;
     const { version } = await backend.health();
-    say(c.dim(`OpenCode ${version} is ready at ${server.url} (pid ${server.pid}, ${(server.startupMs / 1000).toFixed(1)} s); its project folder holds notes.md.`));
+    say(
+      c.dim(
+        `OpenCode ${version} is ready at ${server.url} (pid ${server.pid}, ${(server.startupMs / 1000).toFixed(1)} s); its project folder holds notes.md.`,
+      ),
+    );
     say("");
 
     let failed = false;

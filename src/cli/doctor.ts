@@ -2,7 +2,7 @@ import { join } from "node:path";
 import type { Backend, Check } from "../agent/backend.js";
 import { BackendUnavailableError, openBackend } from "../app/backend.js";
 import { checkChannels } from "../channels/index.js";
-import { type LoadedSettings, SettingsError, homeOf, loadSettings } from "../config/settings.js";
+import { homeOf, type LoadedSettings, loadSettings, SettingsError } from "../config/settings.js";
 import { SqliteSessionStore, StoreError } from "../sessions/sqlite-store.js";
 import { MemorySessionStore } from "../sessions/store.js";
 import { isThisMachine } from "../util/loopback.js";
@@ -37,7 +37,9 @@ export async function doctor(flags: CommonFlags & { json?: boolean }): Promise<n
     }
     const warnings = checks.filter((k) => k.status === "warn").length;
     process.stdout.write(
-      failed ? c.red(`\nNot ready: fix "${failed.name}" first.\n`) : c.green(`\nReady${warnings ? ` (${warnings} warning${warnings === 1 ? "" : "s"})` : ""}.\n`),
+      failed
+        ? c.red(`\nNot ready: fix "${failed.name}" first.\n`)
+        : c.green(`\nReady${warnings ? ` (${warnings} warning${warnings === 1 ? "" : "s"})` : ""}.\n`),
     );
   }
   return failed ? (failed.code ? exitCodeFor(failed.code) : EXIT.failed) : EXIT.ok;
@@ -56,7 +58,13 @@ export async function runChecks(flags: CommonFlags): Promise<Check[]> {
   } catch (error) {
     if (!(error instanceof SettingsError)) throw error;
     const name = error.setting === "opencodeBaseUrl" ? "URL" : "settings";
-    checks.push({ name, status: "fail", detail: error.message, fix: "Correct it where it came from; `pocketpaw config` shows every setting and its source once they are valid.", code: "bad_request" });
+    checks.push({
+      name,
+      status: "fail",
+      detail: error.message,
+      fix: "Correct it where it came from; `pocketpaw config` shows every setting and its source once they are valid.",
+      code: "bad_request",
+    });
     skipRest(name === "URL" ? [...SERVER_CHECKS] : ["URL", ...SERVER_CHECKS], "the settings must be valid first");
     return checks;
   }

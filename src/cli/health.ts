@@ -1,6 +1,6 @@
 import { BackendError } from "../agent/errors.js";
 import { MemorySessionStore } from "../sessions/store.js";
-import { type CommonFlags, backendFrom, settingsFrom } from "./context.js";
+import { backendFrom, type CommonFlags, settingsFrom } from "./context.js";
 import { EXIT } from "./exit-codes.js";
 import { safeText } from "./safe-text.js";
 
@@ -12,7 +12,15 @@ export async function health(flags: CommonFlags & { json?: boolean }): Promise<n
   try {
     const { version, protocol, support } = await backend.health();
     if (flags.json) {
-      const answer = { url, healthy: true, version, supported: support.usable, support: support.status, summary: support.summary, protocol };
+      const answer = {
+        url,
+        healthy: true,
+        version,
+        supported: support.usable,
+        support: support.status,
+        summary: support.summary,
+        protocol,
+      };
       process.stdout.write(`${JSON.stringify(answer)}\n`);
     } else {
       const how = protocol === "events" ? "event stream" : "NDJSON (seed protocol)";

@@ -3,7 +3,7 @@ import { BackendError } from "../agent/errors.js";
 import { type ChannelHandle, startChannels } from "../channels/index.js";
 import { UnsafeListenError } from "../web/security.js";
 import { ListenError, startDashboard } from "../web/server.js";
-import { type CommonFlags, CliError, backendFrom, settingsFrom } from "./context.js";
+import { backendFrom, CliError, type CommonFlags, settingsFrom } from "./context.js";
 import { EXIT } from "./exit-codes.js";
 import { safeText } from "./safe-text.js";
 
@@ -35,7 +35,9 @@ export async function serve(flags: CommonFlags): Promise<number> {
     throw error;
   }
 
-  process.stdout.write(`${READY_PREFIX}${dashboard.url}${values.dashboardToken ? "  (open it once as /?token=<POCKETPAW_DASHBOARD_TOKEN>)" : ""}\n`);
+  process.stdout.write(
+    `${READY_PREFIX}${dashboard.url}${values.dashboardToken ? "  (open it once as /?token=<POCKETPAW_DASHBOARD_TOKEN>)" : ""}\n`,
+  );
   // Not a reason to stop: the page shows the server's health, and the server may come up later.
   try {
     const { version, url } = await backend.health();

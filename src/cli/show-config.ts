@@ -1,10 +1,9 @@
 import { existsSync } from "node:fs";
-import { SETTINGS } from "../config/settings.js";
-import { homeOf } from "../config/settings.js";
+import { homeOf, SETTINGS } from "../config/settings.js";
+import { colorsFor } from "./colors.js";
 import { type CommonFlags, settingsFrom } from "./context.js";
 import { EXIT } from "./exit-codes.js";
 import { columns } from "./format.js";
-import { colorsFor } from "./colors.js";
 
 /** `pocketpaw config`: every effective setting and the source it came from; secrets masked. */
 export async function showConfig(flags: CommonFlags & { json?: boolean }): Promise<number> {

@@ -1,6 +1,6 @@
 import { readFileSync, statSync } from "node:fs";
 import { parseEnv } from "node:util";
-import { SettingsError, type SettingSource } from "./settings-error.js";
+import { type SettingSource, SettingsError } from "./settings-error.js";
 import { configKeyWarnings, dotenvWarnings } from "./typos.js";
 
 /**
@@ -81,4 +81,3 @@ function jsonProblem(error: unknown, json: string): string {
   const column = position - before.lastIndexOf("\n");
   return `${located[1]} at line ${line}, column ${column}`;
 }
-

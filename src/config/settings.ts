@@ -11,11 +11,10 @@ import { dirname, join, resolve } from "node:path";
 import { z } from "zod";
 import { CHANNEL_SETTINGS } from "./channel-settings.js";
 import { readConfigFile, readDotenv, warnIfExposed } from "./files.js";
+import { type SettingSource, SettingsError } from "./settings-error.js";
 import { httpUrl, listenHost, onOff, setting, tcpPort, text, trimmedText, wholeNumber } from "./values.js";
 
-import { SettingsError, type SettingSource } from "./settings-error.js";
-
-export { SettingsError, type SettingSource } from "./settings-error.js";
+export { type SettingSource, SettingsError } from "./settings-error.js";
 
 /** A model chosen as `provider/model`. */
 export interface ModelRef {
@@ -135,7 +134,8 @@ export const SETTINGS = [
     env: "POCKETPAW_OPENCODE_SPAWN",
     configKey: "opencode_spawn",
     default: false,
-    description: "When the base URL is on this machine and nothing answers, start `opencode serve` there (your own OpenCode config and keys) and stop it on exit.",
+    description:
+      "When the base URL is on this machine and nothing answers, start `opencode serve` there (your own OpenCode config and keys) and stop it on exit.",
     expected: "1 or 0 (also true/false, yes/no, on/off)",
     secret: false,
     schema: onOff,
@@ -187,7 +187,6 @@ export interface LoadedSettings {
   configFile: string;
 }
 
-
 // ---------------------------------------------------------------------------------------------
 // Loading
 
@@ -222,9 +221,17 @@ export function loadSettings(opts: LoadSettingsOptions = {}): LoadedSettings {
   // the settings, an empty one counts as unset: an empty folder name means nothing useful.
   const home = env.POCKETPAW_HOME || dotenv.POCKETPAW_HOME;
   const configFile = home ? resolve(cwd, home, "config.json") : join(homedir(), ".pocketpaw", "config.json");
-  const config = readConfigFile(configFile, SETTINGS.map((spec) => spec.configKey), warn);
+  const config = readConfigFile(
+    configFile,
+    SETTINGS.map((spec) => spec.configKey),
+    warn,
+  );
   const secretsGiven = SETTINGS.filter((spec) => spec.secret && config[spec.configKey] !== undefined && config[spec.configKey] !== "");
-  warnIfExposed(configFile, secretsGiven.map((spec) => spec.configKey), warn);
+  warnIfExposed(
+    configFile,
+    secretsGiven.map((spec) => spec.configKey),
+    warn,
+  );
 
   const values: Record<string, unknown> = {};
   const sources: Record<string, SettingSource> = {};
@@ -255,11 +262,7 @@ export function loadSettings(opts: LoadSettingsOptions = {}): LoadedSettings {
     }
     const parsed = spec.schema.safeParse(found.value);
     if (!parsed.success) {
-      throw new SettingsError(
-        `${found.shown} (from ${found.origin}) is not valid: expected ${spec.expected}`,
-        spec.name,
-        found.source,
-      );
+      throw new SettingsError(`${found.shown} (from ${found.origin}) is not valid: expected ${spec.expected}`, spec.name, found.source);
     }
     values[spec.name] = parsed.data;
     sources[spec.name] = found.source;

@@ -94,7 +94,10 @@ export function dotenvWarnings(file: string, text: string, known: readonly strin
       say(n, `${opens} never closed, so the ${quote} is part of the value; close it on line ${n + 1}.`);
       continue;
     }
-    const swallowed = lines.slice(n + 1, closes + 1).map((l) => ASSIGNMENT.exec(l)?.[1]).filter((k) => k && !/\s/.test(k));
+    const swallowed = lines
+      .slice(n + 1, closes + 1)
+      .map((l) => ASSIGNMENT.exec(l)?.[1])
+      .filter((k) => k && !/\s/.test(k));
     const what = swallowed.length ? `, swallowing ${swallowed.join(", ")}` : "";
     say(n, `${opens} not closed on that line, so it runs on to line ${closes + 1}${what}; close it on line ${n + 1}.`);
     n = closes;

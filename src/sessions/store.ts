@@ -62,7 +62,11 @@ export class MemorySessionStore implements SessionStore {
 
   list(filter: Partial<Pick<ConversationScope, "serverUrl" | "directory">> = {}): ConversationRecord[] {
     return [...this.records.values()]
-      .filter((r) => (filter.serverUrl === undefined || r.serverUrl === filter.serverUrl) && (filter.directory === undefined || r.directory === filter.directory))
+      .filter(
+        (r) =>
+          (filter.serverUrl === undefined || r.serverUrl === filter.serverUrl) &&
+          (filter.directory === undefined || r.directory === filter.directory),
+      )
       .sort((a, b) => b.lastUsedAt - a.lastUsedAt)
       .map((r) => ({ ...r }));
   }

@@ -3,8 +3,8 @@ import { z } from "zod";
 import type { Backend } from "../agent/backend.js";
 import type { ConversationRecord } from "../sessions/store.js";
 import type { ConversationSummary } from "./api.js";
-import { jsonBody, keyParam, notFound } from "./request.js";
 import { HttpError } from "./http-error.js";
+import { jsonBody, keyParam, notFound } from "./request.js";
 import type { ConversationRuns } from "./runs.js";
 import { ForkBody, QuestionId, QuestionReplyBody, validate } from "./schemas.js";
 
@@ -80,7 +80,9 @@ export function featureRoutes({ backend, runs, summary }: FeatureDeps): Hono {
       throw new HttpError(409, "exists", `There is a conversation "${newKey}" already: fork into a new key.`);
     }
     // Neither conversation may start a turn meanwhile.
-    const record = await runs.exclusive(key, "being forked", () => runs.exclusive(newKey, "being created by a fork", () => backend.fork(key, newKey)));
+    const record = await runs.exclusive(key, "being forked", () =>
+      runs.exclusive(newKey, "being created by a fork", () => backend.fork(key, newKey)),
+    );
     return c.json({ conversation: summary(record) }, 201);
   });
 

@@ -5,14 +5,14 @@ import { BackendError } from "../agent/errors.js";
 import { BACKENDS } from "../agent/registry.js";
 import type { ChannelState } from "../channels/index.js";
 import type { ConversationRecord } from "../sessions/store.js";
+import { featureRoutes } from "./api-features.js";
+import { attachmentsOf } from "./attachments.js";
 import { HttpError } from "./http-error.js";
 import { openApiDocument } from "./openapi.js";
-import { type RunLog, followRun } from "./run-log.js";
-import type { ConversationRuns } from "./runs.js";
-import { featureRoutes } from "./api-features.js";
 import { jsonBody, keyParam, notFound } from "./request.js";
+import { followRun, type RunLog } from "./run-log.js";
+import type { ConversationRuns } from "./runs.js";
 import { MessageBody, PermissionId, PermissionReplyBody, RenameBody, validate } from "./schemas.js";
-import { attachmentsOf } from "./attachments.js";
 
 export interface ApiDeps {
   backend: Backend;
@@ -90,7 +90,17 @@ export function apiRoutes(deps: ApiDeps): Hono {
     const starting = runs
       .running()
       .filter((log) => !known.has(log.key))
-      .map((log): ConversationSummary => ({ key: log.key, title: titleFor(log.text), model: "", agent: "", createdAt: log.startedAt, lastUsedAt: log.startedAt, running: true }));
+      .map(
+        (log): ConversationSummary => ({
+          key: log.key,
+          title: titleFor(log.text),
+          model: "",
+          agent: "",
+          createdAt: log.startedAt,
+          lastUsedAt: log.startedAt,
+          running: true,
+        }),
+      );
     return c.json({ conversations: [...starting, ...stored] });
   });
 
@@ -104,7 +114,17 @@ export function apiRoutes(deps: ApiDeps): Hono {
     const last = turns.at(-1);
     if (log && !log.finished && last?.text === log.text) turns = turns.slice(0, -1);
     return c.json({
-      conversation: record ? summary(record) : { key, title: titleFor(log?.text ?? ""), model: "", agent: "", createdAt: log?.startedAt ?? 0, lastUsedAt: log?.startedAt ?? 0, running: runs.isRunning(key) },
+      conversation: record
+        ? summary(record)
+        : {
+            key,
+            title: titleFor(log?.text ?? ""),
+            model: "",
+            agent: "",
+            createdAt: log?.startedAt ?? 0,
+            lastUsedAt: log?.startedAt ?? 0,
+            running: runs.isRunning(key),
+          },
       turns,
       run: log ? runInfo(log) : null,
     });
@@ -152,7 +172,11 @@ export function apiRoutes(deps: ApiDeps): Hono {
     const key = keyOf(c);
     const log = runs.get(key);
     if (!log) {
-      throw new HttpError(404, "no_run", `No turn of conversation "${key}" has run since pocketpaw started: read its transcript with GET /api/conversations/${encodeURIComponent(key)}.`);
+      throw new HttpError(
+        404,
+        "no_run",
+        `No turn of conversation "${key}" has run since pocketpaw started: read its transcript with GET /api/conversations/${encodeURIComponent(key)}.`,
+      );
     }
     // EventSource sends Last-Event-ID itself when it reconnects; the query form is for a first connection.
     const lastEventId = c.req.header("last-event-id") ?? c.req.query("lastEventId");
@@ -179,8 +203,6 @@ export function apiRoutes(deps: ApiDeps): Hono {
 function runInfo(log: RunLog) {
   return { id: log.runId, running: !log.finished, text: log.text, startedAt: log.startedAt, lastEventId: `${log.runId}-${log.lastSeq}` };
 }
-
-
 
 /**
  * A run as Server-Sent Events from after `seq`: one frame per AgentEvent (`id: <run>-<seq>`,

@@ -47,7 +47,10 @@ export function dashboardApp(options: DashboardAppOptions): Hono {
         const message = `${c.req.path} answers ${methods.join(", ")}, not ${c.req.method}; see /api/openapi.json.`;
         return c.json(new HttpError(405, "method_not_allowed", message).body, 405);
       }
-      return c.json(new HttpError(404, "not_found", `There is no ${c.req.method} ${c.req.path} in this API; see /api/openapi.json.`).body, 404);
+      return c.json(
+        new HttpError(404, "not_found", `There is no ${c.req.method} ${c.req.path} in this API; see /api/openapi.json.`).body,
+        404,
+      );
     }
     return c.text("Not found.", 404);
   });

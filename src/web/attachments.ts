@@ -17,7 +17,11 @@ export function attachmentsOf(files: ReadonlyArray<{ name: string; mime: string;
     const padding = file.data.endsWith("==") ? 2 : file.data.endsWith("=") ? 1 : 0;
     const size = (file.data.length / 4) * 3 - padding;
     if (size > MAX_ATTACHMENT_BYTES) {
-      throw new HttpError(413, "payload_too_large", `"${file.name}" is ${formatBytes(size)}: files of at most ${formatBytes(MAX_ATTACHMENT_BYTES)} can be attached.`);
+      throw new HttpError(
+        413,
+        "payload_too_large",
+        `"${file.name}" is ${formatBytes(size)}: files of at most ${formatBytes(MAX_ATTACHMENT_BYTES)} can be attached.`,
+      );
     }
   }
   return files.map((file) => ({ name: file.name, mime: file.mime, data: new Uint8Array(Buffer.from(file.data, "base64")) }));

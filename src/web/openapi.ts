@@ -1,7 +1,16 @@
 import { z } from "zod";
 import { AGENT_EVENT_TYPES, DONE_REASONS, ERROR_CODES } from "../agent/events.js";
 import { WEB_ERROR_CODES } from "./http-error.js";
-import { ConversationKey, ForkBody, MessageBody, PermissionId, PermissionReplyBody, QuestionId, QuestionReplyBody, RenameBody } from "./schemas.js";
+import {
+  ConversationKey,
+  ForkBody,
+  MessageBody,
+  PermissionId,
+  PermissionReplyBody,
+  QuestionId,
+  QuestionReplyBody,
+  RenameBody,
+} from "./schemas.js";
 
 /**
  * The HTTP API as OpenAPI 3.1, served at /api/openapi.json. Request bodies and parameters come
@@ -55,11 +64,22 @@ const schemas = {
   Turn: {
     type: "object",
     required: ["id", "text", "events"],
-    properties: { id: { type: "string" }, text: { type: "string" }, at: { type: "integer" }, events: { type: "array", items: { $ref: "#/components/schemas/AgentEvent" } } },
+    properties: {
+      id: { type: "string" },
+      text: { type: "string" },
+      at: { type: "integer" },
+      events: { type: "array", items: { $ref: "#/components/schemas/AgentEvent" } },
+    },
   },
   Run: {
     type: "object",
-    properties: { id: { type: "string" }, running: { type: "boolean" }, text: { type: "string" }, startedAt: { type: "integer" }, lastEventId: { type: "string" } },
+    properties: {
+      id: { type: "string" },
+      running: { type: "boolean" },
+      text: { type: "string" },
+      startedAt: { type: "integer" },
+      lastEventId: { type: "string" },
+    },
   },
   Agent: {
     type: "object",
@@ -67,7 +87,11 @@ const schemas = {
     properties: {
       name: { type: "string" },
       description: { type: "string" },
-      mode: { type: "string", enum: ["primary", "subagent", "all"], description: "`primary` and `all` ones can answer a conversation; subagents are called by them" },
+      mode: {
+        type: "string",
+        enum: ["primary", "subagent", "all"],
+        description: "`primary` and `all` ones can answer a conversation; subagents are called by them",
+      },
       builtIn: { type: "boolean", description: "Built into the server rather than configured" },
     },
   },
@@ -93,7 +117,10 @@ const eventStream = {
     "`text/event-stream`: one frame per AgentEvent, `id: <run>-<n>` and `data: <AgentEvent JSON>`, ending after `done`. Reconnect with GET /api/conversations/{key}/events and `Last-Event-ID` to get what was missed. `event: gap` means events older than the replay window were dropped. Lines starting with `:` are keep-alives.",
   content: { "text/event-stream": { schema: { type: "string" } } },
 };
-const common = { "401": error("The access token is missing or wrong."), "403": error("A request from another site, or addressed to another host.") };
+const common = {
+  "401": error("The access token is missing or wrong."),
+  "403": error("A request from another site, or addressed to another host."),
+};
 const operationErrors = {
   "404": error("No such conversation."),
   "409": error("A turn is running in the conversation, or another operation is (code busy)."),
@@ -110,7 +137,10 @@ export function openApiDocument(version: string): Record<string, unknown> {
       description:
         "Chat with an OpenCode server through pocketpaw: the web dashboard's API, for channels and scripts. Off loopback every request needs `Authorization: Bearer <POCKETPAW_DASHBOARD_TOKEN>`; browsers from other origins are refused.",
     },
-    components: { schemas, securitySchemes: { token: { type: "http", scheme: "bearer", description: "POCKETPAW_DASHBOARD_TOKEN, when set." } } },
+    components: {
+      schemas,
+      securitySchemes: { token: { type: "http", scheme: "bearer", description: "POCKETPAW_DASHBOARD_TOKEN, when set." } },
+    },
     security: [{}, { token: [] }],
     paths: {
       "/api/conversations/{key}/messages": {
@@ -134,8 +164,20 @@ export function openApiDocument(version: string): Record<string, unknown> {
           summary: "The conversation's current or last run as Server-Sent Events, from after Last-Event-ID",
           parameters: [
             keyParam,
-            { name: "Last-Event-ID", in: "header", required: false, schema: { type: "string" }, description: "The id of the last frame received; absent = from the start of the run." },
-            { name: "lastEventId", in: "query", required: false, schema: { type: "string" }, description: "The same, for clients that cannot set the header." },
+            {
+              name: "Last-Event-ID",
+              in: "header",
+              required: false,
+              schema: { type: "string" },
+              description: "The id of the last frame received; absent = from the start of the run.",
+            },
+            {
+              name: "lastEventId",
+              in: "query",
+              required: false,
+              schema: { type: "string" },
+              description: "The same, for clients that cannot set the header.",
+            },
           ],
           responses: { "200": eventStream, "404": error("No run since pocketpaw started (code no_run)."), ...common },
         },
@@ -144,7 +186,10 @@ export function openApiDocument(version: string): Record<string, unknown> {
         post: {
           summary: "Stop the conversation's running turn on the OpenCode server",
           parameters: [keyParam],
-          responses: { "200": json({ type: "object", properties: { stopped: { type: "boolean", description: "false when nothing was running" } } }), ...common },
+          responses: {
+            "200": json({ type: "object", properties: { stopped: { type: "boolean", description: "false when nothing was running" } } }),
+            ...common,
+          },
         },
       },
       "/api/permissions/{id}": {
@@ -152,7 +197,12 @@ export function openApiDocument(version: string): Record<string, unknown> {
           summary: "Answer a permission request",
           parameters: [{ name: "id", in: "path", required: true, schema: jsonSchema(PermissionId) }],
           requestBody: body("PermissionReply"),
-          responses: { "200": json({ type: "object", properties: { id: { type: "string" }, reply: { type: "string" } } }), "400": error("Bad body."), "404": error("No such request."), ...common },
+          responses: {
+            "200": json({ type: "object", properties: { id: { type: "string" }, reply: { type: "string" } } }),
+            "400": error("Bad body."),
+            "404": error("No such request."),
+            ...common,
+          },
         },
       },
       "/api/questions/{id}": {
@@ -161,7 +211,14 @@ export function openApiDocument(version: string): Record<string, unknown> {
           parameters: [{ name: "id", in: "path", required: true, schema: jsonSchema(QuestionId) }],
           requestBody: body("QuestionReply"),
           responses: {
-            "200": json({ type: "object", properties: { id: { type: "string" }, answers: { type: "array", items: { type: "array", items: { type: "string" } } }, reject: { type: "boolean" } } }),
+            "200": json({
+              type: "object",
+              properties: {
+                id: { type: "string" },
+                answers: { type: "array", items: { type: "array", items: { type: "string" } } },
+                reject: { type: "boolean" },
+              },
+            }),
             "400": error("Bad body: neither or both of answers and reject."),
             "404": error("No such question (already answered, or the turn ended)."),
             ...common,
@@ -171,9 +228,21 @@ export function openApiDocument(version: string): Record<string, unknown> {
       "/api/conversations/{key}/diff": {
         get: {
           summary: "What the conversation's last turn (or, with ?all=1, all its turns) changed, as a unified diff",
-          parameters: [keyParam, { name: "all", in: "query", required: false, schema: { type: "string", enum: ["0", "1", "false", "true"] }, description: "1: the whole conversation's changes" }],
+          parameters: [
+            keyParam,
+            {
+              name: "all",
+              in: "query",
+              required: false,
+              schema: { type: "string", enum: ["0", "1", "false", "true"] },
+              description: "1: the whole conversation's changes",
+            },
+          ],
           responses: {
-            "200": json({ type: "object", properties: { diff: { type: "string", description: "Unified diff; empty when nothing changed" } } }),
+            "200": json({
+              type: "object",
+              properties: { diff: { type: "string", description: "Unified diff; empty when nothing changed" } },
+            }),
             "404": error("No such conversation."),
             "502": error("The OpenCode server failed."),
             ...common,
@@ -184,14 +253,26 @@ export function openApiDocument(version: string): Record<string, unknown> {
         post: {
           summary: "Revert the conversation's last turn on the server, files included",
           parameters: [keyParam],
-          responses: { "200": json({ type: "object", properties: { undone: { type: "boolean", description: "false when there was nothing to undo" } } }), ...operationErrors },
+          responses: {
+            "200": json({
+              type: "object",
+              properties: { undone: { type: "boolean", description: "false when there was nothing to undo" } },
+            }),
+            ...operationErrors,
+          },
         },
       },
       "/api/conversations/{key}/redo": {
         post: {
           summary: "Restore what undo reverted",
           parameters: [keyParam],
-          responses: { "200": json({ type: "object", properties: { redone: { type: "boolean", description: "false when there was nothing to redo" } } }), ...operationErrors },
+          responses: {
+            "200": json({
+              type: "object",
+              properties: { redone: { type: "boolean", description: "false when there was nothing to redo" } },
+            }),
+            ...operationErrors,
+          },
         },
       },
       "/api/conversations/{key}/fork": {
@@ -217,19 +298,30 @@ export function openApiDocument(version: string): Record<string, unknown> {
       "/api/agents": {
         get: {
           summary: "The OpenCode server's agents (primary ones can answer a conversation: `agent` in a message)",
-          responses: { "200": json({ type: "object", properties: { agents: { type: "array", items: ref("Agent") } } }), "502": error("The OpenCode server failed."), ...common },
+          responses: {
+            "200": json({ type: "object", properties: { agents: { type: "array", items: ref("Agent") } } }),
+            "502": error("The OpenCode server failed."),
+            ...common,
+          },
         },
       },
       "/api/commands": {
         get: {
           summary: "The OpenCode server's commands (`command` in a message runs one)",
-          responses: { "200": json({ type: "object", properties: { commands: { type: "array", items: ref("Command") } } }), "502": error("The OpenCode server failed."), ...common },
+          responses: {
+            "200": json({ type: "object", properties: { commands: { type: "array", items: ref("Command") } } }),
+            "502": error("The OpenCode server failed."),
+            ...common,
+          },
         },
       },
       "/api/conversations": {
         get: {
           summary: "Conversations on this OpenCode server and directory, newest first",
-          responses: { "200": json({ type: "object", properties: { conversations: { type: "array", items: ref("Conversation") } } }), ...common },
+          responses: {
+            "200": json({ type: "object", properties: { conversations: { type: "array", items: ref("Conversation") } } }),
+            ...common,
+          },
         },
       },
       "/api/conversations/{key}": {
@@ -237,7 +329,14 @@ export function openApiDocument(version: string): Record<string, unknown> {
           summary: "A conversation and its transcript (turns of AgentEvents read from the OpenCode server)",
           parameters: [keyParam],
           responses: {
-            "200": json({ type: "object", properties: { conversation: ref("Conversation"), turns: { type: "array", items: ref("Turn") }, run: { oneOf: [ref("Run"), { type: "null" }] } } }),
+            "200": json({
+              type: "object",
+              properties: {
+                conversation: ref("Conversation"),
+                turns: { type: "array", items: ref("Turn") },
+                run: { oneOf: [ref("Run"), { type: "null" }] },
+              },
+            }),
             "404": error("No such conversation."),
             ...common,
           },
@@ -246,12 +345,20 @@ export function openApiDocument(version: string): Record<string, unknown> {
           summary: "Rename a conversation",
           parameters: [keyParam],
           requestBody: body("RenameRequest"),
-          responses: { "200": json({ type: "object", properties: { conversation: ref("Conversation") } }), "404": error("No such conversation."), ...common },
+          responses: {
+            "200": json({ type: "object", properties: { conversation: ref("Conversation") } }),
+            "404": error("No such conversation."),
+            ...common,
+          },
         },
         delete: {
           summary: "Forget a conversation (its OpenCode session stays on the server)",
           parameters: [keyParam],
-          responses: { "200": json({ type: "object", properties: { forgotten: { type: "string" } } }), "404": error("No such conversation."), ...common },
+          responses: {
+            "200": json({ type: "object", properties: { forgotten: { type: "string" } } }),
+            "404": error("No such conversation."),
+            ...common,
+          },
         },
       },
       "/api/health": {
@@ -263,7 +370,16 @@ export function openApiDocument(version: string): Record<string, unknown> {
               properties: {
                 ok: { type: "boolean" },
                 pocketpaw: { type: "object", properties: { version: { type: "string" }, activeRuns: { type: "integer" } } },
-                opencode: { type: "object", properties: { url: { type: "string" }, healthy: { type: "boolean" }, version: { type: "string" }, protocol: { type: "string" }, error: { type: "object" } } },
+                opencode: {
+                  type: "object",
+                  properties: {
+                    url: { type: "string" },
+                    healthy: { type: "boolean" },
+                    version: { type: "string" },
+                    protocol: { type: "string" },
+                    error: { type: "object" },
+                  },
+                },
                 backend: { type: "object" },
               },
             }),
@@ -272,7 +388,16 @@ export function openApiDocument(version: string): Record<string, unknown> {
         },
       },
       "/api/backends": {
-        get: { summary: "The agent backends with their capabilities, and the active one", responses: { "200": json({ type: "object", properties: { active: { type: "string" }, backends: { type: "array", items: { type: "object" } } } }), ...common } },
+        get: {
+          summary: "The agent backends with their capabilities, and the active one",
+          responses: {
+            "200": json({
+              type: "object",
+              properties: { active: { type: "string" }, backends: { type: "array", items: { type: "object" } } },
+            }),
+            ...common,
+          },
+        },
       },
       "/api/models": {
         get: {
@@ -283,7 +408,10 @@ export function openApiDocument(version: string): Record<string, unknown> {
               properties: {
                 configured: { type: "string" },
                 defaults: { type: "object", additionalProperties: { type: "string" } },
-                models: { type: "array", items: { type: "object", properties: { id: { type: "string" }, name: { type: "string" }, provider: { type: "string" } } } },
+                models: {
+                  type: "array",
+                  items: { type: "object", properties: { id: { type: "string" }, name: { type: "string" }, provider: { type: "string" } } },
+                },
               },
             }),
             "502": error("The OpenCode server failed."),

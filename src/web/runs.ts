@@ -70,7 +70,12 @@ export class ConversationRuns {
       throw new HttpError(429, "too_many_runs", `${this.maxActive} turns are already running; try again when one has ended.`, 5);
     }
     this.counter++;
-    const log = new RunLog({ runId: `${this.bootId}${this.counter.toString(36)}`, key, text: request.text, ...(this.options.maxBytes ? { maxBytes: this.options.maxBytes } : {}) });
+    const log = new RunLog({
+      runId: `${this.bootId}${this.counter.toString(36)}`,
+      key,
+      text: request.text,
+      ...(this.options.maxBytes ? { maxBytes: this.options.maxBytes } : {}),
+    });
     this.logs.delete(key);
     this.logs.set(key, log);
     this.prune();
@@ -163,4 +168,3 @@ export class ConversationRuns {
     }
   }
 }
-

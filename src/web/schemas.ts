@@ -15,7 +15,10 @@ export const ConversationKey = z
   .min(1)
   .max(200)
   .regex(/^[A-Za-z0-9_.:@-]+$/)
-  .meta({ description: "Conversation key, e.g. `web:3f2a9c` or `telegram:12345` (letters, digits and `_ . : @ -`, at most 200).", example: "web:3f2a9c" });
+  .meta({
+    description: "Conversation key, e.g. `web:3f2a9c` or `telegram:12345` (letters, digits and `_ . : @ -`, at most 200).",
+    example: "web:3f2a9c",
+  });
 
 export const PermissionId = z
   .string()
@@ -30,7 +33,9 @@ const NAME = /^[A-Za-z0-9_][A-Za-z0-9_.@/-]*$/;
 export const AgentName = z
   .string()
   .max(100)
-  .regex(/^(?:[A-Za-z0-9_][A-Za-z0-9_.@/-]*)?$/, { error: "expected an agent's name (letters, digits and `_ . @ / -`), e.g. build or plan" });
+  .regex(/^(?:[A-Za-z0-9_][A-Za-z0-9_.@/-]*)?$/, {
+    error: "expected an agent's name (letters, digits and `_ . @ / -`), e.g. build or plan",
+  });
 
 export const CommandName = z
   .string()
@@ -57,12 +62,16 @@ export const AttachmentBody = z
       .trim()
       .min(1)
       .max(255)
-      .refine((n) => ![...n].some((ch) => ch < " " || ch === "\u007f" || ch === "/" || ch === "\\"), { error: "a file name, without folders or control characters" })
+      .refine((n) => ![...n].some((ch) => ch < " " || ch === "\u007f" || ch === "/" || ch === "\\"), {
+        error: "a file name, without folders or control characters",
+      })
       .meta({ description: "The file's name as the agent sees it, e.g. `notes.md`." }),
     mime: z
       .string()
       .max(127)
-      .regex(/^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*$/, { error: "expected a media type, e.g. text/plain or image/png" })
+      .regex(/^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*$/, {
+        error: "expected a media type, e.g. text/plain or image/png",
+      })
       .meta({ description: "The file's media type, e.g. `text/plain`, `image/png`." }),
     data: z
       .string()
@@ -90,17 +99,21 @@ export const MessageBody = z
         "The agent that answers (`build`, `plan`, a custom one; see GET /api/agents), remembered for the conversation's next turns; absent: the conversation's agent; empty: back to the server's default.",
     }),
     command: CommandName.optional().meta({
-      description: "Run this command of the server (see GET /api/commands; `init`, not `/init`) with `text` as its arguments, instead of sending `text` as a prompt.",
+      description:
+        "Run this command of the server (see GET /api/commands; `init`, not `/init`) with `text` as its arguments, instead of sending `text` as a prompt.",
     }),
     files: z
       .array(AttachmentBody)
       .max(MAX_ATTACHMENTS)
       .optional()
-      .meta({ description: `Files attached to the message, at most ${MAX_ATTACHMENTS}, each at most ${MAX_ATTACHMENT_BYTES / 1024 / 1024} MB (and the whole request at most ${(MAX_MESSAGE_BODY_BYTES / 1024 / 1024).toFixed(1)} MB).` }),
+      .meta({
+        description: `Files attached to the message, at most ${MAX_ATTACHMENTS}, each at most ${MAX_ATTACHMENT_BYTES / 1024 / 1024} MB (and the whole request at most ${(MAX_MESSAGE_BODY_BYTES / 1024 / 1024).toFixed(1)} MB).`,
+      }),
     maxTurns: z.int().min(0).max(10_000).optional().meta({ description: "Model steps allowed in this turn; 0 = unlimited." }),
   })
   .superRefine((body, ctx) => {
-    if (body.text === "" && body.command === undefined) ctx.addIssue({ code: "custom", path: ["text"], message: "empty: write a message (only a command may go without one)" });
+    if (body.text === "" && body.command === undefined)
+      ctx.addIssue({ code: "custom", path: ["text"], message: "empty: write a message (only a command may go without one)" });
   })
   .meta({ title: "MessageRequest" });
 
@@ -111,9 +124,7 @@ export const PermissionReplyBody = z
   })
   .meta({ title: "PermissionReply" });
 
-export const RenameBody = z
-  .strictObject({ title: z.string().trim().min(1).max(200) })
-  .meta({ title: "RenameRequest" });
+export const RenameBody = z.strictObject({ title: z.string().trim().min(1).max(200) }).meta({ title: "RenameRequest" });
 
 export const QuestionId = z
   .string()
@@ -133,9 +144,14 @@ export const QuestionReplyBody = z
     reject: z.literal(true).optional().meta({ description: "Refuse to answer (the agent is told)." }),
   })
   .superRefine((body, ctx) => {
-    if ((body.answers === undefined) === (body.reject === undefined)) ctx.addIssue({ code: "custom", path: [], message: 'send either "answers" or "reject": true, not both or neither' });
+    if ((body.answers === undefined) === (body.reject === undefined))
+      ctx.addIssue({ code: "custom", path: [], message: 'send either "answers" or "reject": true, not both or neither' });
   })
-  .meta({ title: "QuestionReply", description: 'Either `{"answers": [["label"], …]}` or `{"reject": true}`.', oneOf: [{ required: ["answers"] }, { required: ["reject"] }] });
+  .meta({
+    title: "QuestionReply",
+    description: 'Either `{"answers": [["label"], …]}` or `{"reject": true}`.',
+    oneOf: [{ required: ["answers"] }, { required: ["reject"] }],
+  });
 
 export const ForkBody = z
   .strictObject({ key: ConversationKey.meta({ description: "The new conversation's key; it must not exist yet." }) })
@@ -146,7 +162,8 @@ export function validate<S extends z.ZodType>(schema: S, value: unknown, what: s
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
   const problems = parsed.error.issues.map((issue) => {
-    if (issue.code === "unrecognized_keys") return `unknown field${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")}`;
+    if (issue.code === "unrecognized_keys")
+      return `unknown field${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")}`;
     if (issue.path.length === 0) return issue.code === "custom" ? issue.message : `the value: ${issue.message}`;
     return `"${issue.path.join(".")}": ${issue.message}`;
   });

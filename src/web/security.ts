@@ -44,7 +44,9 @@ export function sessionCookieValue(token: string): string {
 /** Addresses that only this machine can reach. */
 export function isLoopbackHost(host: string): boolean {
   const h = host.replace(/^\[(.*)\]$/, "$1").toLowerCase();
-  return h === "localhost" || h.endsWith(".localhost") || h === "::1" || /^127(\.\d{1,3}){3}$/.test(h) || /^::ffff:127(\.\d{1,3}){3}$/.test(h);
+  return (
+    h === "localhost" || h.endsWith(".localhost") || h === "::1" || /^127(\.\d{1,3}){3}$/.test(h) || /^::ffff:127(\.\d{1,3}){3}$/.test(h)
+  );
 }
 
 export class UnsafeListenError extends Error {}
@@ -88,7 +90,11 @@ export function accessGuard(options: AccessOptions): MiddlewareHandler {
     const path = c.req.path;
     const host = c.req.header("host") ?? "";
     if (options.loopback && !isLoopbackHost(parseHost(host).hostname)) {
-      throw new HttpError(403, "forbidden", `This pocketpaw answers only requests addressed to this machine (localhost, 127.0.0.1 or [::1]), not "${host.slice(0, 100)}".`);
+      throw new HttpError(
+        403,
+        "forbidden",
+        `This pocketpaw answers only requests addressed to this machine (localhost, 127.0.0.1 or [::1]), not "${host.slice(0, 100)}".`,
+      );
     }
     checkOrigin(c, host, isApi(path));
     if (options.token) {
@@ -139,7 +145,11 @@ function hostOfOrigin(origin: string): string | undefined {
 }
 
 function foreign(origin: string): HttpError {
-  return new HttpError(403, "forbidden", `Requests from other sites are refused (from ${origin.slice(0, 100)}). Use the dashboard served by this pocketpaw, or call the API from outside a browser.`);
+  return new HttpError(
+    403,
+    "forbidden",
+    `Requests from other sites are refused (from ${origin.slice(0, 100)}). Use the dashboard served by this pocketpaw, or call the API from outside a browser.`,
+  );
 }
 
 function unauthorized(path: string): HttpError {

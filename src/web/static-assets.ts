@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { readFileSync, readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { extname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Hono } from "hono";
@@ -44,7 +44,11 @@ interface Asset {
 /** @param name the name it is served under, which gives its type (dompurify's file is .mjs) */
 function asset(file: string, name: string): Asset {
   const body = readFileSync(file);
-  return { body, type: TYPES[extname(name)] ?? "application/octet-stream", etag: `"${createHash("sha1").update(body).digest("base64url")}"` };
+  return {
+    body,
+    type: TYPES[extname(name)] ?? "application/octet-stream",
+    etag: `"${createHash("sha1").update(body).digest("base64url")}"`,
+  };
 }
 
 /** Every servable file by URL path. Fails at start-up (not at the first request) if one is missing. */

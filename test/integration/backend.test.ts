@@ -6,7 +6,7 @@ import { after, before, describe, test } from "node:test";
 import { OpenCodeClient } from "../../src/opencode/rest/client.js";
 import { SqliteSessionStore } from "../../src/sessions/sqlite-store.js";
 import { MemorySessionStore } from "../../src/sessions/store.js";
-import { type OpenCodeServer, freePort, startOpenCode } from "../support/opencode-server.js";
+import { freePort, type OpenCodeServer, startOpenCode } from "../support/opencode-server.js";
 import { useRealServer } from "../support/real-server.js";
 import { collect, lastOf, ofType, storedTurn, textOf } from "../support/run.js";
 import { sessionDeletedWhileBackendLives } from "../support/scenarios.js";
@@ -47,23 +47,37 @@ describe("the OpenCode backend against the real server", () => {
 
   test("reasoning arrives as thinking, then thinking_done", async () => {
     const events = await collect(real.backend(), "[[think:Let me consider this]][[reply:Done thinking]]", { sessionKey: "t:think" });
-    assert.equal(ofType(events, "thinking").map((e) => e.content).join(""), "Let me consider this");
+    assert.equal(
+      ofType(events, "thinking")
+        .map((e) => e.content)
+        .join(""),
+      "Let me consider this",
+    );
     assert.equal(ofType(events, "thinking_done").length, 1);
     assert.equal(textOf(events), "Done thinking");
   });
 
   test("a model override that is not provider/model: a bad_request error, then done", async () => {
     const events = await collect(real.backend(), "hi", { sessionKey: "t:bad-model", model: "gpt4" });
-    assert.deepEqual(events.map((e) => e.type), ["error", "done"]);
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ["error", "done"],
+    );
     assert.equal(ofType(events, "error")[0]?.metadata.code, "bad_request");
     assert.match(ofType(events, "error")[0]?.content ?? "", /"gpt4" is not valid: expected provider\/model/);
   });
 
   test("a model override reaches the model as {providerID, modelID}", async () => {
     const before = real.model.requests.length;
-    const events = await collect(real.backend({ model: "fake/fake-model" }), "[[reply:via override]]", { sessionKey: "t:model", model: "fake/other-model" });
+    const events = await collect(real.backend({ model: "fake/fake-model" }), "[[reply:via override]]", {
+      sessionKey: "t:model",
+      model: "fake/other-model",
+    });
     assert.equal(textOf(events), "via override");
-    const used = real.model.requests.slice(before).filter((r) => !r.isTitle).map((r) => r.model);
+    const used = real.model.requests
+      .slice(before)
+      .filter((r) => !r.isTitle)
+      .map((r) => r.model);
     assert.deepEqual([...new Set(used)], ["other-model"]);
   });
 
@@ -133,14 +147,20 @@ describe("the OpenCode backend against the real server", () => {
     const started = Date.now();
     const events = await collect(b, "[[reply:never]]", { sessionKey: "t:pre-aborted", signal: AbortSignal.abort() });
     assert.ok(Date.now() - started < 1_000, `ended after ${Date.now() - started} ms`);
-    assert.deepEqual(events.map((e) => e.type), ["done"]);
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ["done"],
+    );
     const done = ofType(events, "done")[0];
     assert.equal(done?.metadata.reason, "stopped");
     assert.equal(done?.metadata.stopped, true);
     const users = (await b.client.messages(sessionId)).filter((m) => m.info.role === "user");
     assert.equal(users.length, 1, "no user message for the aborted run");
     // A new conversation started with an aborted signal creates no session either.
-    assert.deepEqual((await collect(b, "hi", { sessionKey: "t:pre-aborted-new", signal: AbortSignal.abort() })).map((e) => e.type), ["done"]);
+    assert.deepEqual(
+      (await collect(b, "hi", { sessionKey: "t:pre-aborted-new", signal: AbortSignal.abort() })).map((e) => e.type),
+      ["done"],
+    );
     assert.equal(b.get("t:pre-aborted-new"), undefined);
   });
 
@@ -156,7 +176,10 @@ describe("the OpenCode backend against the real server", () => {
     setTimeout(() => controller.abort(), 300);
     const events = await collect(b, "[[reply:never]]", { sessionKey: key, signal: controller.signal });
     const secondEnded = Date.now();
-    assert.deepEqual(events.map((e) => e.type), ["done"]);
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ["done"],
+    );
     assert.equal(ofType(events, "done")[0]?.metadata.reason, "stopped");
     const firstEvents = await first;
     assert.ok(secondEnded < firstEnded, "the queued run ended while the first still ran");
@@ -188,9 +211,14 @@ describe("the OpenCode backend against the real server", () => {
 
   test("an aborted signal stops the run like stop()", async () => {
     const controller = new AbortController();
-    const events = await collect(real.backend(), "[[delay:100]][[chunks:100]]", { sessionKey: "t:signal", signal: controller.signal }, (event, all) => {
-      if (event.type === "message" && ofType(all, "message").length === 2) controller.abort();
-    });
+    const events = await collect(
+      real.backend(),
+      "[[delay:100]][[chunks:100]]",
+      { sessionKey: "t:signal", signal: controller.signal },
+      (event, all) => {
+        if (event.type === "message" && ofType(all, "message").length === 2) controller.abort();
+      },
+    );
     assert.equal(ofType(events, "done")[0]?.metadata.reason, "stopped");
   });
 
@@ -200,7 +228,10 @@ describe("the OpenCode backend against the real server", () => {
     // (with instant steps a fourth could start before the abort arrives).
     const events = await collect(b, "[[delay:300]][[think:hmm]][[steps:5]]", { sessionKey: "t:max" });
     const errors = ofType(events, "error");
-    assert.deepEqual(errors.map((e) => e.metadata.code), ["max_turns"]);
+    assert.deepEqual(
+      errors.map((e) => e.metadata.code),
+      ["max_turns"],
+    );
     const done = ofType(events, "done")[0];
     assert.equal(done?.metadata.reason, "max_turns");
     assert.equal(done?.metadata.turns, 3);
@@ -212,7 +243,10 @@ describe("the OpenCode backend against the real server", () => {
 
   test("a permission request is shown and answered: once lets the tool run, reject stops it", async () => {
     const ask = [{ permission: "bash", pattern: "*", action: "ask" as const }];
-    for (const [reply, expectError] of [["once", false], ["reject", true]] as const) {
+    for (const [reply, expectError] of [
+      ["once", false],
+      ["reject", true],
+    ] as const) {
       const b = real.backend({ permission: ask });
       const events = await collect(b, "[[bash:echo allowed]]", { sessionKey: `t:perm-${reply}` }, async (event) => {
         if (event.type === "permission_request") await b.replyPermission(event.metadata.id, reply);
@@ -230,7 +264,10 @@ describe("the OpenCode backend against the real server", () => {
   test("a subagent's tool steps reach the conversation, marked as the subagent's", async () => {
     const events = await collect(real.backend(), "[[task:[[bash:echo from-child]]]]", { sessionKey: "t:task" });
     const childResults = ofType(events, "tool_result").filter((e) => e.metadata.subagent);
-    assert.ok(childResults.some((e) => e.metadata.name === "bash" && e.content === "from-child\n"), JSON.stringify(ofType(events, "tool_result")));
+    assert.ok(
+      childResults.some((e) => e.metadata.name === "bash" && e.content === "from-child\n"),
+      JSON.stringify(ofType(events, "tool_result")),
+    );
     const task = ofType(events, "tool_use").find((e) => e.metadata.name === "task");
     assert.ok(task && !task.metadata.subagent);
     assert.match(textOf(events), /^Subagent said: /);
@@ -290,11 +327,16 @@ describe("a server with a password", () => {
   });
 
   test("the right password works on every request, the event stream included", async () => {
-    const events = await collect(real.backend({ baseUrl: locked.url, password: "s3cret-pass" }), "[[reply:authorised]]", { sessionKey: "t:auth" });
+    const events = await collect(real.backend({ baseUrl: locked.url, password: "s3cret-pass" }), "[[reply:authorised]]", {
+      sessionKey: "t:auth",
+    });
     assert.equal(textOf(events), "authorised");
   });
 
-  for (const [what, password] of [["a wrong password", "nope"], ["no password", ""]] as const) {
+  for (const [what, password] of [
+    ["a wrong password", "nope"],
+    ["no password", ""],
+  ] as const) {
     test(`${what}: an auth error that never shows the password`, async () => {
       const events = await collect(real.backend({ baseUrl: locked.url, password }), "hi");
       const [error] = ofType(events, "error");

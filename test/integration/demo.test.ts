@@ -31,8 +31,14 @@ test("pocketpaw demo: a real server and the scripted model, streaming, a tool be
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^Hi! I am a scripted stand-in for a real model, but everything around me is real/);
   assert.match(r.stdout, /\nTool result received: 6 notes\.md\n$/);
-  assert.match(r.stderr, /you › Hi! What can you do\?\nthought: A greeting\. Say what this demo shows, briefly\. \(8 words\)\ntokens 812 in, 46 out/);
-  assert.match(r.stderr, /you › How many lines does notes\.md have\?\n▸ bash wc -l notes\.md\n\? OpenCode asks permission for bash: wc -l notes\.md\n  allowed once \(the demo answers for you; in `pocketpaw chat` you choose\)\n  ✓ bash: 6 notes\.md\ntokens 2580 in, 76 out/);
+  assert.match(
+    r.stderr,
+    /you › Hi! What can you do\?\nthought: A greeting\. Say what this demo shows, briefly\. \(8 words\)\ntokens 812 in, 46 out/,
+  );
+  assert.match(
+    r.stderr,
+    /you › How many lines does notes\.md have\?\n▸ bash wc -l notes\.md\n\? OpenCode asks permission for bash: wc -l notes\.md\n {2}allowed once \(the demo answers for you; in `pocketpaw chat` you choose\)\n {2}✓ bash: 6 notes\.md\ntokens 2580 in, 76 out/,
+  );
   assert.ok(!/\u001b/.test(r.stdout + r.stderr), "plain output on a pipe");
 
   const [, port, pid] = /ready at http:\/\/127\.0\.0\.1:(\d+) \(pid (\d+),/.exec(r.stderr) ?? [];

@@ -9,13 +9,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, afterEach, before, describe, test } from "node:test";
 import type { AgentEvent } from "../../src/agent/events.js";
-import { type ScriptedModel, startScriptedModel } from "../../src/opencode/local-server/scripted-model.js";
 import { OpenCodeBackend, type OpenCodeBackendOptions } from "../../src/opencode/backend/backend.js";
+import { type ScriptedModel, startScriptedModel } from "../../src/opencode/local-server/scripted-model.js";
 import { OpenCodeClient } from "../../src/opencode/rest/client.js";
 import { MemorySessionStore } from "../../src/sessions/store.js";
-import { type OpenCodeServer, freePort, startOpenCode } from "../support/opencode-server.js";
+import { freePort, type OpenCodeServer, startOpenCode } from "../support/opencode-server.js";
 import { collect, eventually, lastOf, ofType, storedTurn, textOf } from "../support/run.js";
-import { type LineMatch, type TcpProxy, isEventStream, startTcpProxy } from "../support/tcp-proxy.js";
+import { isEventStream, type LineMatch, startTcpProxy, type TcpProxy } from "../support/tcp-proxy.js";
 
 let model: ScriptedModel;
 let server: OpenCodeServer;
@@ -26,7 +26,13 @@ const backends: OpenCodeBackend[] = [];
 
 /** A backend talking through the proxy, quick to notice and retry. */
 function backend(options: Partial<OpenCodeBackendOptions> = {}): OpenCodeBackend {
-  const b = new OpenCodeBackend({ baseUrl: proxy.url, timeoutMs: 10_000, store: new MemorySessionStore(), ...options, events: { retryInitialMs: 50, ...options.events } });
+  const b = new OpenCodeBackend({
+    baseUrl: proxy.url,
+    timeoutMs: 10_000,
+    store: new MemorySessionStore(),
+    ...options,
+    events: { retryInitialMs: 50, ...options.events },
+  });
   backends.push(b);
   return b;
 }
@@ -51,7 +57,11 @@ async function assertDeliveredAsStored(events: AgentEvent[]): Promise<string> {
   const stored = storedTurn(await storage.messages(sessionId));
   assert.equal(textOf(events), stored.text, "text delivered = text stored");
   const results = ofType(events, "tool_result").filter((r) => !r.metadata.subagent && !r.metadata.isError);
-  assert.deepEqual(results.map((r) => r.content), stored.toolOutputs, "tool results delivered = tool results stored");
+  assert.deepEqual(
+    results.map((r) => r.content),
+    stored.toolOutputs,
+    "tool results delivered = tool results stored",
+  );
   const calls = ofType(events, "tool_use").map((u) => u.metadata.callId);
   assert.equal(new Set(calls).size, calls.length, "no tool step delivered twice");
   return sessionId;
@@ -107,7 +117,10 @@ describe("the event stream cut or stalled mid-turn", () => {
     const events = await collect(b, "[[bash:sleep 0.5; echo slow-tool]]", { sessionKey: "f:cut-tool" }, (event) => {
       if (event.type === "tool_use") proxy.cut(isEventStream);
     });
-    assert.deepEqual(ofType(events, "tool_result").map((e) => e.content), ["slow-tool\n"]);
+    assert.deepEqual(
+      ofType(events, "tool_result").map((e) => e.content),
+      ["slow-tool\n"],
+    );
     assert.equal(textOf(events), "Tool result received: slow-tool\n");
     await assertDeliveredAsStored(events);
   });
@@ -119,7 +132,10 @@ describe("the event stream cut or stalled mid-turn", () => {
       if (event.type === "tool_use") proxy.cut(isEventStream);
     });
     assert.ok(refusal.count > 0, "a resync was refused");
-    assert.deepEqual(ofType(events, "tool_result").map((e) => e.content), ["behind-a-refusal\n"]);
+    assert.deepEqual(
+      ofType(events, "tool_result").map((e) => e.content),
+      ["behind-a-refusal\n"],
+    );
     await assertDeliveredAsStored(events);
   });
 
@@ -265,9 +281,15 @@ describe("the model provider failing", () => {
   // once (backend.test.ts). Here the run is stopped once the retries show, and must end promptly.
   test("fails for good: the retries show, and a stop ends the run", async () => {
     const b = backend();
-    const events = await collect(b, "[[error:500]]", { sessionKey: "f:down-provider" }, async (event) => {
-      if (event.type === "status" && event.metadata.state === "retrying") await b.stop("f:down-provider");
-    }, 20_000);
+    const events = await collect(
+      b,
+      "[[error:500]]",
+      { sessionKey: "f:down-provider" },
+      async (event) => {
+        if (event.type === "status" && event.metadata.state === "retrying") await b.stop("f:down-provider");
+      },
+      20_000,
+    );
     assert.ok(status(events, "retrying").length >= 1);
     assert.equal(ofType(events, "done")[0]?.metadata.reason, "stopped");
     const sessionId = ofType(events, "done")[0]?.metadata.sessionId as string;
@@ -293,11 +315,17 @@ describe("the OpenCode server killed mid-turn", () => {
     const reconnectTimeoutMs = 1_500;
     const b = backend({ baseUrl: own.url, reconnectTimeoutMs, events: { retryInitialMs: 50, retryMaxMs: 200 } });
     let killedAt = 0;
-    const events = await collect(b, "[[delay:50]][[chunks:200]]", { sessionKey: "f:killed" }, (event, all) => {
-      if (killedAt || event.type !== "message" || ofType(all, "message").length !== 3) return;
-      killedAt = Date.now();
-      process.kill(-(own as OpenCodeServer).pid, "SIGKILL");
-    }, 30_000);
+    const events = await collect(
+      b,
+      "[[delay:50]][[chunks:200]]",
+      { sessionKey: "f:killed" },
+      (event, all) => {
+        if (killedAt || event.type !== "message" || ofType(all, "message").length !== 3) return;
+        killedAt = Date.now();
+        process.kill(-(own as OpenCodeServer).pid, "SIGKILL");
+      },
+      30_000,
+    );
     const endedAfter = Date.now() - killedAt;
     const [error] = ofType(events, "error");
     assert.equal(error?.metadata.code, "unreachable");
@@ -319,17 +347,27 @@ describe("the OpenCode server killed mid-turn", () => {
   test("killed and restarted while the run waits: the dropped turn is reported, not passed off as complete", async () => {
     own ??= await startOpenCode({ modelBaseURL: model.baseURL, root, port });
     // A request reaching the port while the server starts can hang: the heartbeat window drops it.
-    const b = backend({ baseUrl: own.url, reconnectTimeoutMs: 60_000, events: { retryInitialMs: 50, retryMaxMs: 200, heartbeatTimeoutMs: 2_000 } });
+    const b = backend({
+      baseUrl: own.url,
+      reconnectTimeoutMs: 60_000,
+      events: { retryInitialMs: 50, retryMaxMs: 200, heartbeatTimeoutMs: 2_000 },
+    });
     let restarted: Promise<void> | undefined;
-    const events = await collect(b, "[[delay:50]][[chunks:200]]", { sessionKey: "f:restarted" }, (event, all) => {
-      if (restarted || event.type !== "message" || ofType(all, "message").length !== 3) return;
-      const dying = own as OpenCodeServer;
-      process.kill(-dying.pid, "SIGKILL");
-      restarted = (async () => {
-        await dying.stop();
-        own = await startOpenCode({ modelBaseURL: model.baseURL, root, port });
-      })();
-    }, 45_000);
+    const events = await collect(
+      b,
+      "[[delay:50]][[chunks:200]]",
+      { sessionKey: "f:restarted" },
+      (event, all) => {
+        if (restarted || event.type !== "message" || ofType(all, "message").length !== 3) return;
+        const dying = own as OpenCodeServer;
+        process.kill(-dying.pid, "SIGKILL");
+        restarted = (async () => {
+          await dying.stop();
+          own = await startOpenCode({ modelBaseURL: model.baseURL, root, port });
+        })();
+      },
+      45_000,
+    );
     await restarted;
     assert.ok(status(events, "resynced").length > 0, "reconnected to the new server");
     const [error] = ofType(events, "error");

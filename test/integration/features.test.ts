@@ -8,11 +8,11 @@ import { BackendError } from "../../src/agent/errors.js";
 import { useRealServer } from "../support/real-server.js";
 import { collect, lastOf, ofType, textOf } from "../support/run.js";
 import {
-  FEATURE_CONFIG,
   changesInGitUndoRedo,
   changesOutsideGit,
   commandRuns,
   compactGoesOn,
+  FEATURE_CONFIG,
   forkGoesOn,
   gitProject,
   questionAnswered,
@@ -57,7 +57,10 @@ describe("agents", () => {
 
   test("a subagent is not an agent to talk to", async () => {
     const events = await collect(real.backend(), "hi", { sessionKey: "f:subagent", agent: "general" });
-    assert.deepEqual(events.map((e) => e.type), ["error", "done"]);
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ["error", "done"],
+    );
     assert.match(ofType(events, "error")[0]?.content ?? "", /"general" is a subagent.*build/);
   });
 });
@@ -87,7 +90,13 @@ describe("questions", () => {
   });
 
   test("an answer to a question nobody asks: not_found", async () => {
-    const error = await real.backend().replyQuestion("que_0000000000000000000000000", [["x"]]).then(() => undefined, (e: unknown) => e);
+    const error = await real
+      .backend()
+      .replyQuestion("que_0000000000000000000000000", [["x"]])
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     assert.ok(error instanceof BackendError && error.code === "not_found", String(error));
   });
 });
@@ -108,9 +117,15 @@ describe("attachments, commands, todos", () => {
 
   test("a file too large, or without a name, is refused before anything is sent", async () => {
     const b = real.backend();
-    for (const file of [{ name: "big.bin", mime: "", data: new Uint8Array(MAX_ATTACHMENT_BYTES + 1) }, { name: " ", mime: "text/plain", data: new Uint8Array(1) }]) {
+    for (const file of [
+      { name: "big.bin", mime: "", data: new Uint8Array(MAX_ATTACHMENT_BYTES + 1) },
+      { name: " ", mime: "text/plain", data: new Uint8Array(1) },
+    ]) {
       const events = await collect(b, "hi", { sessionKey: "f:files-bad", files: [file] });
-      assert.deepEqual(events.map((e) => e.type), ["error", "done"]);
+      assert.deepEqual(
+        events.map((e) => e.type),
+        ["error", "done"],
+      );
       assert.equal(ofType(events, "error")[0]?.metadata.code, "bad_request");
     }
     assert.equal(b.get("f:files-bad"), undefined);
@@ -139,7 +154,8 @@ describe("the files a turn changed", () => {
 });
 
 describe("fork and compact", () => {
-  test("fork: a copy under a new key that goes on by itself; an existing key is refused", () => forkGoesOn(real.backend(), "f:orig", "f:fork"));
+  test("fork: a copy under a new key that goes on by itself; an existing key is refused", () =>
+    forkGoesOn(real.backend(), "f:orig", "f:fork"));
 
   test("compact: the server summarises the conversation, which then goes on", () => compactGoesOn(real.backend(), "f:compact"));
 });
@@ -152,7 +168,10 @@ describe("a prompt the server takes but never runs", () => {
     const b = real.backend({ fetch: swallow, stallMs: 1_500 });
     const started = Date.now();
     const events = await collect(b, "[[reply:never]]", { sessionKey: "f:stalled" });
-    assert.deepEqual(events.filter((e) => e.type !== "status").map((e) => e.type), ["error", "done"]);
+    assert.deepEqual(
+      events.filter((e) => e.type !== "status").map((e) => e.type),
+      ["error", "done"],
+    );
     const [error] = ofType(events, "error");
     assert.equal(error?.metadata.code, "stalled");
     assert.match(error?.content ?? "", /did not start working on it within 2 s.*Send it again/);

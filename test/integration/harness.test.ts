@@ -2,10 +2,10 @@
 // Each scenario creates a session, subscribes to /event BEFORE prompting, sends the prompt with
 // prompt_async and reads events until the turn is over.
 
-import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { parseDirectives, startScriptedModel, type ScriptedModel } from "../../src/opencode/local-server/scripted-model.js";
-import { startOpenCode, withTimeout, type OpenCodeServer } from "../support/opencode-server.js";
+import { after, before, describe, test } from "node:test";
+import { parseDirectives, type ScriptedModel, startScriptedModel } from "../../src/opencode/local-server/scripted-model.js";
+import { type OpenCodeServer, startOpenCode, withTimeout } from "../support/opencode-server.js";
 
 const HTTP_TIMEOUT_MS = 10_000;
 const TURN_TIMEOUT_MS = 30_000;
@@ -204,7 +204,9 @@ class Turn {
 
   /** The assistant's final answer: the text of the last text part. */
   finalText(): string | undefined {
-    return this.parts().filter((p) => p.type === "text" && p.messageID !== this.userMessageID()).at(-1)?.text;
+    return this.parts()
+      .filter((p) => p.type === "text" && p.messageID !== this.userMessageID())
+      .at(-1)?.text;
   }
 
   private userMessageID(): string | undefined {
@@ -306,7 +308,10 @@ describe("harness against the real opencode server", () => {
       messages.map((m) => m.finish),
       ["tool-calls", "tool-calls", "stop"],
     );
-    const outputs = turn.parts().filter((p) => p.type === "tool").map((p) => p.state?.output);
+    const outputs = turn
+      .parts()
+      .filter((p) => p.type === "tool")
+      .map((p) => p.state?.output);
     assert.deepEqual(outputs, ["step-1\n", "step-2\n"]);
     assert.equal(turn.finalText(), "done after 2 steps");
   });

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { createServer } from "node:http";
 import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -32,7 +32,16 @@ before(async () => {
   env = { POCKETPAW_HOME: home, POCKETPAW_OPENCODE_BASE_URL: url, FORCE_COLOR: "1" };
   const store = new SqliteSessionStore(join(home, "pocketpaw.db"));
   const times = { createdAt: 0, lastUsedAt: 0, lastMessageId: "" };
-  store.put({ key: "cli:evil", serverUrl: url, directory: "", sessionId: "ses_evil", title: `title${EVIL}`, model: "", agent: "", ...times });
+  store.put({
+    key: "cli:evil",
+    serverUrl: url,
+    directory: "",
+    sessionId: "ses_evil",
+    title: `title${EVIL}`,
+    model: "",
+    agent: "",
+    ...times,
+  });
   store.close();
 });
 

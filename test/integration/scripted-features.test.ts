@@ -78,7 +78,8 @@ async function call<T = unknown>(target: Target, method: string, path: string, b
   });
   const text = await res.text();
   // An unknown route answers 200 with the web UI's HTML: only JSON counts.
-  if (res.status !== 204) assert.match(res.headers.get("content-type") ?? "", /json/, `${method} ${path}: ${res.status} ${text.slice(0, 200)}`);
+  if (res.status !== 204)
+    assert.match(res.headers.get("content-type") ?? "", /json/, `${method} ${path}: ${res.status} ${text.slice(0, 200)}`);
   return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
 }
 
@@ -148,7 +149,10 @@ class EventStream {
         if (err) reject(err);
         else resolve();
       };
-      const timer = setTimeout(() => finish(new Error(`timed out waiting for ${what}; seen: ${this.events.map((e) => e.type).join(",")}`)), ms);
+      const timer = setTimeout(
+        () => finish(new Error(`timed out waiting for ${what}; seen: ${this.events.map((e) => e.type).join(",")}`)),
+        ms,
+      );
       this.listeners.add(listener);
       listener();
     });
@@ -185,7 +189,14 @@ function idle(sessionID: string, count: number) {
 }
 
 /** Sends a prompt with prompt_async; with `wait`, resolves once that turn is over. */
-async function prompt(target: Target, stream: EventStream, sessionID: string, parts: unknown[], extra: Record<string, unknown> = {}, wait = true): Promise<void> {
+async function prompt(
+  target: Target,
+  stream: EventStream,
+  sessionID: string,
+  parts: unknown[],
+  extra: Record<string, unknown> = {},
+  wait = true,
+): Promise<void> {
   const idlesBefore = stream.of(sessionID, "session.idle").length;
   const res = await call(target, "POST", `/session/${sessionID}/prompt_async`, { parts, ...extra });
   assert.equal(res.status, 204, JSON.stringify(res.body));
@@ -277,8 +288,14 @@ describe("scripted tool directives on OpenCode 1.18.33", () => {
     assert.deepEqual(asked.questions, [question]);
 
     // The tool's schema as OpenCode offers it to the model (on by default in `opencode serve`).
-    const offered = real.model.requests.filter((r) => !r.isTitle).at(-1)!.body.tools!.find((t) => t.function.name === "question");
-    const schema = offered?.function.parameters as { required: string[]; properties: { questions: { items: { required: string[]; properties: object } } } };
+    const offered = real.model.requests
+      .filter((r) => !r.isTitle)
+      .at(-1)!
+      .body.tools!.find((t) => t.function.name === "question");
+    const schema = offered?.function.parameters as {
+      required: string[];
+      properties: { questions: { items: { required: string[]; properties: object } } };
+    };
     assert.deepEqual(schema.required, ["questions"]);
     assert.deepEqual(schema.properties.questions.items.required, ["question", "header", "options"]);
     assert.deepEqual(Object.keys(schema.properties.questions.items.properties).sort(), ["header", "multiple", "options", "question"]);
@@ -324,7 +341,10 @@ describe("scripted tool directives on OpenCode 1.18.33", () => {
     assert.deepEqual(await call(target, "POST", `/question/${asked.id}/reject`), { status: 200, body: true });
     await stream.until(idle(sid, idles + 1), "the end of the rejected turn");
 
-    assert.deepEqual(stream.of(sid, "question.rejected").map((e) => e.properties), [{ sessionID: sid, requestID: asked.id }]);
+    assert.deepEqual(
+      stream.of(sid, "question.rejected").map((e) => e.properties),
+      [{ sessionID: sid, requestID: asked.id }],
+    );
     const tool = toolParts(stream, sid).at(-1)!;
     assert.equal(tool.state?.status, "error");
     assert.equal(tool.state?.error, "The user dismissed this question");
@@ -336,7 +356,15 @@ describe("scripted tool directives on OpenCode 1.18.33", () => {
     const sid = await createSession(target);
     const input = {
       questions: [
-        { question: "Which?", header: "Which", options: [{ label: "x", description: "ex" }, { label: "y", description: "why" }], multiple: true },
+        {
+          question: "Which?",
+          header: "Which",
+          options: [
+            { label: "x", description: "ex" },
+            { label: "y", description: "why" },
+          ],
+          multiple: true,
+        },
         { question: "Name?", header: "Name", options: [{ label: "z", description: "zed" }] },
       ],
     };
@@ -361,7 +389,10 @@ describe("scripted tool directives on OpenCode 1.18.33", () => {
       { content: "Write tests", status: "pending", priority: "medium" },
       { content: "Plan", status: "completed", priority: "low" },
     ];
-    assert.deepEqual(stream.of(sid, "todo.updated").map((e) => e.properties), [{ sessionID: sid, todos }]);
+    assert.deepEqual(
+      stream.of(sid, "todo.updated").map((e) => e.properties),
+      [{ sessionID: sid, todos }],
+    );
     assert.deepEqual((await call(target, "GET", `/session/${sid}/todo`)).body, todos);
     const tool = toolParts(stream, sid)[0]!;
     assert.equal(tool.tool, "todowrite");
@@ -379,7 +410,10 @@ describe("scripted tool directives on OpenCode 1.18.33", () => {
     assert.equal(write.tool, "write");
     assert.deepEqual(write.state?.input, { filePath: file, content: "hello world\nline two\n" }, "the relative path was made absolute");
     assert.equal(finalText(stream, sid), "Wrote hello.txt: Wrote file successfully.");
-    assert.ok(stream.events.some((e) => e.type === "file.edited" && e.properties.file === file), "file.edited {file: absolute path}");
+    assert.ok(
+      stream.events.some((e) => e.type === "file.edited" && e.properties.file === file),
+      "file.edited {file: absolute path}",
+    );
 
     // The file exists now: the model reads it before editing it (1.2.x insists).
     await prompt(target, stream, sid, [text("[[edit:hello.txt|world|there]]")]);
@@ -393,7 +427,10 @@ describe("scripted tool directives on OpenCode 1.18.33", () => {
     // No git in the project folder: OpenCode takes no snapshots, so there are no diffs anywhere.
     const messages = (await call<StoredMessage[]>(target, "GET", `/session/${sid}/message`)).body;
     const users = messages.filter((m) => m.info.role === "user");
-    assert.deepEqual(users.map((m) => m.info.summary?.diffs), [[], []]);
+    assert.deepEqual(
+      users.map((m) => m.info.summary?.diffs),
+      [[], []],
+    );
     assert.deepEqual((await call(target, "GET", `/session/${sid}/diff`)).body, []);
     assert.deepEqual((await call(target, "GET", `/session/${sid}/diff?messageID=${users[1]!.info.id}`)).body, []);
     assert.ok(stream.of(sid, "session.diff").every((e) => Array.isArray(e.properties.diff) && e.properties.diff.length === 0));
@@ -408,13 +445,17 @@ describe("scripted tool directives on OpenCode 1.18.33", () => {
       toolParts(stream, sid).map((p) => `${p.tool}:${p.state?.status}`),
       ["write:completed", "write:completed", "bash:completed"],
     );
-    assert.equal(finalText(stream, sid), "Wrote a.txt: Wrote file successfully.\nWrote b.txt: Wrote file successfully.\nTool result received: one\ntwo\n");
+    assert.equal(
+      finalText(stream, sid),
+      "Wrote a.txt: Wrote file successfully.\nWrote b.txt: Wrote file successfully.\nTool result received: one\ntwo\n",
+    );
   });
 
   test("with git: summary.diffs and GET /session/{id}/diff?messageID=; revert and unrevert", opts, async (t) => {
     const dir = mkdtempSync(join(tmpdir(), "pocketpaw-git-project-"));
     t.after(() => rmSync(dir, { recursive: true, force: true }));
-    const git = (...args: string[]) => execFileSync("git", ["-c", "user.email=t@example.com", "-c", "user.name=t", ...args], { cwd: dir, stdio: "ignore" });
+    const git = (...args: string[]) =>
+      execFileSync("git", ["-c", "user.email=t@example.com", "-c", "user.name=t", ...args], { cwd: dir, stdio: "ignore" });
     git("init", "-q");
     writeFileSync(join(dir, "base.txt"), "base line\n");
     git("add", ".");
@@ -451,7 +492,9 @@ describe("scripted tool directives on OpenCode 1.18.33", () => {
     );
 
     // Revert to the prompt: its changes are undone on disk; the messages stay until the next prompt.
-    const reverted = await call<{ revert?: { messageID: string; diff?: string } }>(target, "POST", `/session/${sid}/revert`, { messageID: user.info.id });
+    const reverted = await call<{ revert?: { messageID: string; diff?: string } }>(target, "POST", `/session/${sid}/revert`, {
+      messageID: user.info.id,
+    });
     assert.equal(reverted.status, 200);
     assert.equal(reverted.body.revert?.messageID, user.info.id);
     assert.match(reverted.body.revert?.diff ?? "", /-changed line\n\+base line/);
@@ -504,7 +547,10 @@ describe("scripted tool directives on OpenCode 1.18.33", () => {
     // other-model takes text only: OpenCode replaces the image with an error text part.
     const sid2 = await createSession(target);
     await prompt(target, stream, sid2, [text("[[echo-files]]"), files[1]], { model: { providerID: "fake", modelID: "other-model" } });
-    assert.match(finalText(stream, sid2) ?? "", /^no files\ntext: "ERROR: Cannot read \\"dot\.png\\" \(this model does not support image input\)/);
+    assert.match(
+      finalText(stream, sid2) ?? "",
+      /^no files\ntext: "ERROR: Cannot read \\"dot\.png\\" \(this model does not support image input\)/,
+    );
   });
 });
 
@@ -527,7 +573,9 @@ describe("scripted tool directives on OpenCode 1.2.6", () => {
     assert.match((await storedFinalText(target, sid)) ?? "", /^Answer received: User has answered your questions: "Pick"="B"\./);
 
     await prompt(target, stream, sid, [text("[[todo:Only one]]")]);
-    assert.deepEqual((await call(target, "GET", `/session/${sid}/todo`)).body, [{ content: "Only one", status: "pending", priority: "medium" }]);
+    assert.deepEqual((await call(target, "GET", `/session/${sid}/todo`)).body, [
+      { content: "Only one", status: "pending", priority: "medium" },
+    ]);
 
     // 1.2.6 refuses to edit a file the session has not read; the model reads it first.
     writeFileSync(join(real.server.projectDir, "old.txt"), "alpha beta\n");

@@ -6,22 +6,22 @@
 // Given a release older than 1.2, it checks the "too old" error instead.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { UnsupportedVersionError } from "../../src/opencode/rest/errors.js";
 import { supportOf } from "../../src/opencode/backend/server-profile.js";
+import { UnsupportedVersionError } from "../../src/opencode/rest/errors.js";
 import { REPO, runCli } from "../support/cli.js";
 import { startOpenCode } from "../support/opencode-server.js";
 import { useRealServer } from "../support/real-server.js";
 import { collect, lastOf, ofType, storedTurn, textOf } from "../support/run.js";
 import {
-  FEATURE_CONFIG,
   changesInGitUndoRedo,
   changesOutsideGit,
   commandRuns,
   compactGoesOn,
+  FEATURE_CONFIG,
   forkGoesOn,
   gitProject,
   questionAnswered,
@@ -29,10 +29,13 @@ import {
   todosShown,
   unknownAgentAndCommandRefused,
 } from "../support/scenarios.js";
-import { type TcpProxy, isEventStream, startTcpProxy } from "../support/tcp-proxy.js";
+import { isEventStream, startTcpProxy, type TcpProxy } from "../support/tcp-proxy.js";
 
 const binary = process.env.POCKETPAW_TEST_OPENCODE_BINARY || join(REPO, "node_modules", "opencode-1.2", "bin", "opencode");
-if (!existsSync(binary)) throw new Error(`No OpenCode binary at ${binary}: run \`npm ci\` (the devDependency opencode-1.2) or set POCKETPAW_TEST_OPENCODE_BINARY.`);
+if (!existsSync(binary))
+  throw new Error(
+    `No OpenCode binary at ${binary}: run \`npm ci\` (the devDependency opencode-1.2) or set POCKETPAW_TEST_OPENCODE_BINARY.`,
+  );
 /** What the binary says it is; the health check must report the same. */
 const version = execFileSync(binary, ["--version"], {
   encoding: "utf8",
@@ -49,7 +52,13 @@ const words = (n: number) => Array.from({ length: n }, (_, i) => `w${i} `).join(
 // One binary per run: either it is too old and must be refused, or every feature must work.
 (tooOld ? describe : () => undefined)(`OpenCode ${version}: a release older than 1.2 is refused at the health check`, () => {
   test("checkServer names the version and says to upgrade", async () => {
-    const error = await real.backend().checkServer().then(() => undefined, (e: unknown) => e);
+    const error = await real
+      .backend()
+      .checkServer()
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     assert.ok(error instanceof UnsupportedVersionError, String(error));
     assert.match(error.message, /too old.*upgrade to 1\.2 or later/i);
     // 1.1 reports its version; 1.0 has no health route to report one with.
@@ -58,7 +67,10 @@ const words = (n: number) => Array.from({ length: n }, (_, i) => `w${i} `).join(
 
   test("a run ends with one unsupported_version error before any session is created", async () => {
     const events = await collect(real.backend(), "[[reply:never]]");
-    assert.deepEqual(events.map((e) => e.type), ["error", "done"]);
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ["error", "done"],
+    );
     assert.equal(ofType(events, "error")[0]?.metadata.code, "unsupported_version");
     const sessions = await (await fetch(`${real.server.url}/session`, { signal: AbortSignal.timeout(5_000) })).json();
     assert.deepEqual(sessions, []);
@@ -151,7 +163,10 @@ const words = (n: number) => Array.from({ length: n }, (_, i) => `w${i} `).join(
     });
     // 1.14.34 can leave the step the abort interrupted open for good: the run must still end.
     assert.ok(Date.now() - limitAt < 3_000, `the run ended ${Date.now() - limitAt} ms after the limit was hit`);
-    assert.deepEqual(ofType(events, "error").map((e) => e.metadata.code), ["max_turns"]);
+    assert.deepEqual(
+      ofType(events, "error").map((e) => e.metadata.code),
+      ["max_turns"],
+    );
     const done = ofType(events, "done")[0];
     assert.equal(done?.metadata.reason, "max_turns");
     // The third step is seen starting, then aborted; 1.2.6 runs its steps so fast that a fourth
@@ -164,7 +179,10 @@ const words = (n: number) => Array.from({ length: n }, (_, i) => `w${i} `).join(
 
   test("a provider error ends the run with one provider error", async () => {
     const events = await collect(real.backend(), "[[error:400]]", { sessionKey: "v:provider" });
-    assert.deepEqual(ofType(events, "error").map((e) => e.metadata.code), ["provider"]);
+    assert.deepEqual(
+      ofType(events, "error").map((e) => e.metadata.code),
+      ["provider"],
+    );
     assert.equal(ofType(events, "done")[0]?.metadata.reason, "error");
   });
 
@@ -183,7 +201,9 @@ const words = (n: number) => Array.from({ length: n }, (_, i) => `w${i} `).join(
       const b = real.backend();
       const events = await collect(b, "[[reply:planned]]", { sessionKey: "v:agent", agent: "plan" });
       assert.equal(textOf(events), "planned");
-      const [user] = (await b.client.messages(ofType(events, "done")[0]?.metadata.sessionId as string)).filter((m) => m.info.role === "user");
+      const [user] = (await b.client.messages(ofType(events, "done")[0]?.metadata.sessionId as string)).filter(
+        (m) => m.info.role === "user",
+      );
       assert.equal((user?.info as { agent?: string } | undefined)?.agent, "plan");
       await unknownAgentAndCommandRefused(b, "v:unknown");
     });

@@ -36,7 +36,11 @@ export function runCli(
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
-      reject(new Error(`pocketpaw ${args.join(" ")} did not exit within ${options.timeoutMs ?? 60_000} ms\nstdout: ${result.stdout}\nstderr: ${result.stderr}`));
+      reject(
+        new Error(
+          `pocketpaw ${args.join(" ")} did not exit within ${options.timeoutMs ?? 60_000} ms\nstdout: ${result.stdout}\nstderr: ${result.stderr}`,
+        ),
+      );
     }, options.timeoutMs ?? 60_000);
     child.on("exit", (code, signal) => {
       clearTimeout(timer);

@@ -12,7 +12,7 @@ import type {
   Transcript,
 } from "../../src/agent/backend.js";
 import { BackendError, UnknownConversationError } from "../../src/agent/errors.js";
-import { type AgentEvent, type PermissionReply, type QuestionAnswer, doneEvent } from "../../src/agent/events.js";
+import { type AgentEvent, doneEvent, type PermissionReply, type QuestionAnswer } from "../../src/agent/events.js";
 import { BACKENDS } from "../../src/agent/registry.js";
 import { type ConversationRecord, MemorySessionStore } from "../../src/sessions/store.js";
 
@@ -33,7 +33,10 @@ export class FakeBackend implements Backend {
   /** The server's state: undefined = healthy; else what health() throws. */
   down: BackendError | undefined;
   /** What diff() returns (for the last turn, and with `all`). */
-  diffs = { last: "--- a/notes.md\n+++ b/notes.md\n@@ -1 +1 @@\n-old\n+new\n", all: "--- a/notes.md\n+++ b/notes.md\n@@ -1 +1 @@\n-old\n+new\n" };
+  diffs = {
+    last: "--- a/notes.md\n+++ b/notes.md\n@@ -1 +1 @@\n-old\n+new\n",
+    all: "--- a/notes.md\n+++ b/notes.md\n@@ -1 +1 @@\n-old\n+new\n",
+  };
   /** Stored turns per conversation key, for transcript(). */
   readonly transcripts = new Map<string, Transcript["turns"]>();
   private readonly store = new MemorySessionStore();
@@ -53,7 +56,17 @@ export class FakeBackend implements Backend {
     const key = options.sessionKey ?? "cli:default";
     if (!this.store.get({ key, ...this.place })) {
       const now = Date.now();
-      this.store.put({ key, ...this.place, sessionId: `ses_${this.runs.length}`, title: message.slice(0, 60), model: options.model ?? "", agent: options.agent ?? "", createdAt: now, lastUsedAt: now, lastMessageId: "" });
+      this.store.put({
+        key,
+        ...this.place,
+        sessionId: `ses_${this.runs.length}`,
+        title: message.slice(0, 60),
+        model: options.model ?? "",
+        agent: options.agent ?? "",
+        createdAt: now,
+        lastUsedAt: now,
+        lastMessageId: "",
+      });
     } else if (options.agent) this.setAgent(key, options.agent); // the agent is remembered for the conversation
     yield* this.script(message, options, this);
   }
@@ -198,7 +211,12 @@ export class FakeBackend implements Backend {
 
   async health(): Promise<ServerHealth> {
     if (this.down) throw this.down;
-    return { url: this.place.serverUrl, version: "9.9.9", protocol: "events", support: { status: "unknown", usable: true, summary: "fake" } };
+    return {
+      url: this.place.serverUrl,
+      version: "9.9.9",
+      protocol: "events",
+      support: { status: "unknown", usable: true, summary: "fake" },
+    };
   }
 
   async diagnose(): Promise<Check[]> {

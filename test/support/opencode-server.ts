@@ -1,5 +1,5 @@
+import { freePort, type ManagedServer, startManagedServer, withTimeout } from "../../src/opencode/local-server/managed-server.js";
 import { scriptedProviderConfig } from "../../src/opencode/local-server/scripted-model.js";
-import { type ManagedServer, freePort, startManagedServer, withTimeout } from "../../src/opencode/local-server/managed-server.js";
 
 /**
  * The real `opencode serve` for integration tests: isolated (fresh HOME and XDG folders),

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before } from "node:test";
-import { type ScriptedModel, startScriptedModel } from "../../src/opencode/local-server/scripted-model.js";
 import { OpenCodeBackend, type OpenCodeBackendOptions } from "../../src/opencode/backend/backend.js";
+import { type ScriptedModel, startScriptedModel } from "../../src/opencode/local-server/scripted-model.js";
 import { MemorySessionStore } from "../../src/sessions/store.js";
 import { type OpenCodeServer, type StartOpenCodeOptions, startOpenCode } from "./opencode-server.js";
 

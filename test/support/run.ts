@@ -20,7 +20,10 @@ export async function collect(
   })();
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`run did not end within ${timeoutMs} ms; events so far: ${events.map((e) => e.type).join(",")}`)), timeoutMs);
+    timer = setTimeout(
+      () => reject(new Error(`run did not end within ${timeoutMs} ms; events so far: ${events.map((e) => e.type).join(",")}`)),
+      timeoutMs,
+    );
   });
   try {
     return await Promise.race([run, timeout]);
@@ -50,7 +53,10 @@ export function storedTurn(messages: OcMessage[], userMessageIndex = -1): { text
   const answers = messages.filter((m) => m.info.role === "assistant" && m.info.parentID === user?.info.id);
   const parts = answers.flatMap((m) => m.parts);
   return {
-    text: parts.filter((p) => p.type === "text").map((p) => p.text ?? "").join(""),
+    text: parts
+      .filter((p) => p.type === "text")
+      .map((p) => p.text ?? "")
+      .join(""),
     toolOutputs: parts.filter((p) => p.type === "tool" && p.state?.status === "completed").map((p) => p.state?.output ?? ""),
   };
 }

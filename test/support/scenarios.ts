@@ -33,7 +33,10 @@ export async function sessionDeletedWhileBackendLives(b: OpenCodeBackend, key: s
   // And the conversation goes on there, with no further replacement.
   const three = await collect(b, "[[reply:again]]", { sessionKey: key });
   assert.equal(textOf(three), "again");
-  assert.deepEqual(ofType(three, "status").filter((s) => s.metadata.state !== "busy"), []);
+  assert.deepEqual(
+    ofType(three, "status").filter((s) => s.metadata.state !== "busy"),
+    [],
+  );
   assert.equal(ofType(three, "done")[0]?.metadata.sessionId, replaced.metadata.sessionId);
 }
 
@@ -58,7 +61,15 @@ export async function questionAnswered(b: OpenCodeBackend, key: string): Promise
   const questions = ofType(events, "question");
   assert.equal(questions.length, 1, JSON.stringify(events.map((e) => e.type)));
   assert.deepEqual(questions[0]?.metadata.questions, [
-    { question: "Which colour?", header: "Which colour?", options: [{ label: "red", description: "red" }, { label: "blue", description: "the cool one" }], multiple: false },
+    {
+      question: "Which colour?",
+      header: "Which colour?",
+      options: [
+        { label: "red", description: "red" },
+        { label: "blue", description: "the cool one" },
+      ],
+      multiple: false,
+    },
   ]);
   assert.match(questions[0]?.metadata.id ?? "", /^que/);
   assert.match(textOf(events), /^Answer received: .*"Which colour\?"="blue"/);
@@ -68,7 +79,10 @@ export async function questionAnswered(b: OpenCodeBackend, key: string): Promise
 /** A command of the server's configuration runs with the message as its arguments, followed like a prompt. */
 export async function commandRuns(b: OpenCodeBackend, key: string): Promise<void> {
   const commands = await b.commands();
-  assert.ok(commands.some((c) => c.name === "echo" && c.description === "says its arguments back"), JSON.stringify(commands));
+  assert.ok(
+    commands.some((c) => c.name === "echo" && c.description === "says its arguments back"),
+    JSON.stringify(commands),
+  );
   const events = await collect(b, "[[reply:from a command]]", { sessionKey: key, command: "/echo" });
   assert.equal(textOf(events), "from a command");
   assert.equal(ofType(events, "done")[0]?.metadata.reason, "completed");
@@ -79,9 +93,15 @@ export async function commandRuns(b: OpenCodeBackend, key: string): Promise<void
 
 /** An unknown agent or command ends the run with bad_request naming what exists, before any session is created. */
 export async function unknownAgentAndCommandRefused(b: OpenCodeBackend, key: string): Promise<void> {
-  for (const [options, names] of [[{ agent: "nope" }, /build, plan/], [{ command: "nope" }, /\/echo/]] as const) {
+  for (const [options, names] of [
+    [{ agent: "nope" }, /build, plan/],
+    [{ command: "nope" }, /\/echo/],
+  ] as const) {
     const events = await collect(b, "[[reply:never]]", { sessionKey: key, ...options });
-    assert.deepEqual(events.map((e) => e.type), ["error", "done"]);
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ["error", "done"],
+    );
     const [error] = ofType(events, "error");
     assert.equal(error?.metadata.code, "bad_request");
     assert.match(error?.content ?? "", names);
@@ -120,7 +140,8 @@ export function gitProject(parent: string, name: string): string {
   const dir = join(parent, name);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, "old.txt"), "a\nb\nc\n");
-  const git = (...args: string[]) => execFileSync("git", ["-c", "user.email=t@example.com", "-c", "user.name=t", ...args], { cwd: dir, stdio: "ignore" });
+  const git = (...args: string[]) =>
+    execFileSync("git", ["-c", "user.email=t@example.com", "-c", "user.name=t", ...args], { cwd: dir, stdio: "ignore" });
   git("init", "-q");
   git("add", ".");
   git("commit", "-qm", `init ${dir}`); // a root commit of its own: OpenCode names projects after it
@@ -174,7 +195,10 @@ export async function forkGoesOn(b: OpenCodeBackend, key: string, forkKey: strin
   assert.notEqual(fork.sessionId, original?.sessionId);
   assert.equal(fork.agent, "plan");
   assert.equal(textOf(await collect(b, "[[reply:in the fork]]", { sessionKey: forkKey })), "in the fork");
-  assert.deepEqual((await b.transcript(forkKey)).turns.map((t) => t.text), ["[[reply:the original]]", "[[reply:in the fork]]"]);
+  assert.deepEqual(
+    (await b.transcript(forkKey)).turns.map((t) => t.text),
+    ["[[reply:the original]]", "[[reply:in the fork]]"],
+  );
   assert.equal((await b.transcript(key)).turns.length, 1, "the original is untouched");
   await assert.rejects(b.fork(key, forkKey), (e: unknown) => e instanceof BackendError && e.code === "bad_request");
 }
@@ -184,6 +208,9 @@ export async function compactGoesOn(b: OpenCodeBackend, key: string): Promise<vo
   await collect(b, "[[reply:something to summarise]]", { sessionKey: key });
   await b.compact(key);
   const messages = await b.client.messages(b.get(key)?.sessionId as string);
-  assert.ok(messages.some((m) => m.parts.some((p) => p.type === "compaction")), "a compaction was stored");
+  assert.ok(
+    messages.some((m) => m.parts.some((p) => p.type === "compaction")),
+    "a compaction was stored",
+  );
   assert.equal(textOf(await collect(b, "[[reply:after the summary]]", { sessionKey: key })), "after the summary");
 }

@@ -1,4 +1,4 @@
-import { type IncomingMessage, type Server, type ServerResponse, createServer } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 
 /**
  * Small servers that are not the real OpenCode: the protocol the seed page documents (health on
@@ -53,7 +53,8 @@ export function startSeedNdjsonServer(): Promise<LocalServer> {
   return listen(async (req, res, body) => {
     const path = (req.url ?? "/").split("?")[0] ?? "/";
     if (req.method === "GET" && path === "/") return json(res, 200, { healthy: true, version: "seed-ndjson" });
-    if (req.method === "POST" && path === "/session") return json(res, 200, { id: `ses_seed_${++sessions}`, title: JSON.parse(body || "{}").title });
+    if (req.method === "POST" && path === "/session")
+      return json(res, 200, { id: `ses_seed_${++sessions}`, title: JSON.parse(body || "{}").title });
     const session = /^\/session\/([^/]+)(\/message|\/abort)?$/.exec(path);
     if (!session) return json(res, 404, { name: "NotFoundError", data: { message: `no route ${path}` } });
     const sessionID = session[1] as string;
@@ -69,17 +70,91 @@ export function startSeedNdjsonServer(): Promise<LocalServer> {
     const base = { sessionID };
     const lines: unknown[] = [
       { type: "message.updated", properties: { ...base, info: { id: user, sessionID, role: "user" } } },
-      { type: "message.updated", properties: { ...base, info: { id: a1, sessionID, role: "assistant", parentID: user, time: { created: 1 } } } },
-      { type: "message.part.updated", properties: { ...base, part: { id: "prt_t1", messageID: a1, sessionID, type: "tool", tool: "bash", callID: "call_1", state: { status: "running", input: { command: "echo seed" } } } } },
-      { type: "message.part.updated", properties: { ...base, part: { id: "prt_t1", messageID: a1, sessionID, type: "tool", tool: "bash", callID: "call_1", state: { status: "completed", input: { command: "echo seed" }, output: "seed\n", title: "echo seed" } } } },
-      { type: "message.updated", properties: { ...base, info: { id: a1, sessionID, role: "assistant", parentID: user, time: { created: 1, completed: 2 }, tokens: { input: 3, output: 4 }, cost: 0 } } },
-      { type: "message.updated", properties: { ...base, info: { id: a2, sessionID, role: "assistant", parentID: user, time: { created: 3 } } } },
+      {
+        type: "message.updated",
+        properties: { ...base, info: { id: a1, sessionID, role: "assistant", parentID: user, time: { created: 1 } } },
+      },
+      {
+        type: "message.part.updated",
+        properties: {
+          ...base,
+          part: {
+            id: "prt_t1",
+            messageID: a1,
+            sessionID,
+            type: "tool",
+            tool: "bash",
+            callID: "call_1",
+            state: { status: "running", input: { command: "echo seed" } },
+          },
+        },
+      },
+      {
+        type: "message.part.updated",
+        properties: {
+          ...base,
+          part: {
+            id: "prt_t1",
+            messageID: a1,
+            sessionID,
+            type: "tool",
+            tool: "bash",
+            callID: "call_1",
+            state: { status: "completed", input: { command: "echo seed" }, output: "seed\n", title: "echo seed" },
+          },
+        },
+      },
+      {
+        type: "message.updated",
+        properties: {
+          ...base,
+          info: {
+            id: a1,
+            sessionID,
+            role: "assistant",
+            parentID: user,
+            time: { created: 1, completed: 2 },
+            tokens: { input: 3, output: 4 },
+            cost: 0,
+          },
+        },
+      },
+      {
+        type: "message.updated",
+        properties: { ...base, info: { id: a2, sessionID, role: "assistant", parentID: user, time: { created: 3 } } },
+      },
       "this line is not JSON {",
       { type: "some.future.event", properties: { ...base, whatever: true } },
-      { type: "message.part.updated", properties: { ...base, part: { id: "prt_x", messageID: a2, sessionID, type: "text", text: "", time: { start: 3 } } } },
-      ...["Seed ", "says: ", text].map((delta) => ({ type: "message.part.delta", properties: { ...base, messageID: a2, partID: "prt_x", field: "text", delta } })),
-      { type: "message.part.updated", properties: { ...base, part: { id: "prt_x", messageID: a2, sessionID, type: "text", text: `Seed says: ${text}`, time: { start: 3, end: 4 } } } },
-      { type: "message.updated", properties: { ...base, info: { id: a2, sessionID, role: "assistant", parentID: user, time: { created: 3, completed: 4 }, tokens: { input: 5, output: 6 }, cost: 0 } } },
+      {
+        type: "message.part.updated",
+        properties: { ...base, part: { id: "prt_x", messageID: a2, sessionID, type: "text", text: "", time: { start: 3 } } },
+      },
+      ...["Seed ", "says: ", text].map((delta) => ({
+        type: "message.part.delta",
+        properties: { ...base, messageID: a2, partID: "prt_x", field: "text", delta },
+      })),
+      {
+        type: "message.part.updated",
+        properties: {
+          ...base,
+          part: { id: "prt_x", messageID: a2, sessionID, type: "text", text: `Seed says: ${text}`, time: { start: 3, end: 4 } },
+        },
+      },
+      {
+        type: "message.updated",
+        properties: {
+          ...base,
+          info: {
+            id: a2,
+            sessionID,
+            role: "assistant",
+            parentID: user,
+            time: { created: 3, completed: 4 },
+            tokens: { input: 5, output: 6 },
+            cost: 0,
+          },
+        },
+      },
     ];
     res.writeHead(200, { "content-type": "application/x-ndjson" });
     for (const line of lines) {

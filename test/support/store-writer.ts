@@ -11,7 +11,16 @@ const scope = (key: string) => ({ key, serverUrl: "http://127.0.0.1:4096", direc
 for (let i = 0; i < Number(count); i++) {
   const key = `${prefix}:${i}`;
   const now = Date.now();
-  store.put({ ...scope(key), sessionId: `ses_${prefix}_${i}`, title: `written by ${prefix}`, model: "", agent: "", createdAt: now, lastUsedAt: now, lastMessageId: "" });
+  store.put({
+    ...scope(key),
+    sessionId: `ses_${prefix}_${i}`,
+    title: `written by ${prefix}`,
+    model: "",
+    agent: "",
+    createdAt: now,
+    lastUsedAt: now,
+    lastMessageId: "",
+  });
   if (shared) store.touch(scope(shared), `msg_${prefix}_${String(i).padStart(6, "0")}`);
   process.stdout.write(`ok ${key}\n`);
 }

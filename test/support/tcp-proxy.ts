@@ -1,5 +1,5 @@
-import { type Server, type Socket, createConnection, createServer } from "node:net";
-import { ResponseFraming, asHttpChunk } from "./http-framing.js";
+import { createConnection, createServer, type Server, type Socket } from "node:net";
+import { asHttpChunk, ResponseFraming } from "./http-framing.js";
 
 /**
  * A TCP proxy on loopback between pocketpaw and a server, for injecting network faults: each
@@ -169,7 +169,9 @@ export async function startTcpProxy(targetPort: number, targetHost = "127.0.0.1"
       return hit.length;
     },
     refuse(match, options = {}) {
-      const state = match ? { match, left: options.times ?? Number.POSITIVE_INFINITY, when: options.when ?? "before", count: 0 } : undefined;
+      const state = match
+        ? { match, left: options.times ?? Number.POSITIVE_INFINITY, when: options.when ?? "before", count: 0 }
+        : undefined;
       refusing = state;
       return {
         get count() {

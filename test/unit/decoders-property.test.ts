@@ -11,15 +11,17 @@ import { describe, test } from "node:test";
 import { createParser } from "eventsource-parser";
 import fc from "fast-check";
 import type { AgentEvent } from "../../src/agent/events.js";
-import type { OpenCodeClient } from "../../src/opencode/rest/client.js";
 import { EventHub } from "../../src/opencode/events/event-hub.js";
-import { SseDecoder } from "../../src/opencode/transport/sse.js";
-import { TurnTranslator } from "../../src/opencode/translate/translate.js";
+import type { OpenCodeClient } from "../../src/opencode/rest/client.js";
 import type { OcMessageInfo } from "../../src/opencode/rest/wire.js";
-import { recordedEvents, recordingBytes, recordingPath } from "../support/recordings.js";
+import { TurnTranslator } from "../../src/opencode/translate/translate.js";
+import { SseDecoder } from "../../src/opencode/transport/sse.js";
 import { cutAt } from "../support/chunks.js";
+import { recordedEvents, recordingBytes, recordingPath } from "../support/recordings.js";
 
-const RECORDINGS = readdirSync(dirname(recordingPath("events-text.sse"))).filter((name) => name.endsWith(".sse")).sort();
+const RECORDINGS = readdirSync(dirname(recordingPath("events-text.sse")))
+  .filter((name) => name.endsWith(".sse"))
+  .sort();
 
 function decode(chunks: Uint8Array[]): string[] {
   const decoder = new SseDecoder();
@@ -57,7 +59,8 @@ async function throughHub(name: string, chunks: Uint8Array[]): Promise<{ out: Ag
   await new Promise<void>((resolve, reject) => {
     hub.subscribe(turn.sessionId, (signal) => {
       if (signal.kind === "event") out.push(...translator.handle(signal.event));
-      else if (signal.kind === "disconnected") resolve(); // the end of the recording
+      else if (signal.kind === "disconnected")
+        resolve(); // the end of the recording
       else if (signal.kind === "fatal") reject(signal.error);
     });
   });
@@ -102,19 +105,41 @@ describe("SseDecoder against eventsource-parser", () => {
     // Lines of SSE fields (right and nearly right) with values of any bytes (multi-byte, broken
     // UTF-8, stray CR and LF), every line ending, many blank lines, maybe a BOM first.
     const utf8 = (text: string) => new TextEncoder().encode(text);
-    const field = fc.constantFrom("data", "data:", "data: ", "data:  ", "Data: ", "dat", ":", ": ping", "event: ", "id: ", "retry: ", "\uFEFFdata: ", "");
+    const field = fc.constantFrom(
+      "data",
+      "data:",
+      "data: ",
+      "data:  ",
+      "Data: ",
+      "dat",
+      ":",
+      ": ping",
+      "event: ",
+      "id: ",
+      "retry: ",
+      "\uFEFFdata: ",
+      "",
+    );
     const value = fc.oneof(
       fc.string({ unit: "binary", maxLength: 8 }).map(utf8),
       fc.uint8Array({ maxLength: 4 }),
-      fc.constantFrom(Uint8Array.of(0xe2, 0x82), Uint8Array.of(0xf0, 0x9f, 0x98), Uint8Array.of(0xc3), Uint8Array.of(0xff, 0xfe), utf8("😀é€")),
+      fc.constantFrom(
+        Uint8Array.of(0xe2, 0x82),
+        Uint8Array.of(0xf0, 0x9f, 0x98),
+        Uint8Array.of(0xc3),
+        Uint8Array.of(0xff, 0xfe),
+        utf8("😀é€"),
+      ),
     );
     const line = fc.tuple(field, value, fc.constantFrom("\n", "\r", "\r\n"), fc.boolean());
-    const stream = fc.tuple(fc.boolean(), fc.array(line, { maxLength: 12 })).map(([bom, lines]) =>
-      Uint8Array.from([
-        ...(bom ? [0xef, 0xbb, 0xbf] : []),
-        ...lines.flatMap(([f, v, ending, blankAfter]) => [...utf8(f), ...v, ...utf8(ending), ...(blankAfter ? utf8(ending) : [])]),
-      ]),
-    );
+    const stream = fc
+      .tuple(fc.boolean(), fc.array(line, { maxLength: 12 }))
+      .map(([bom, lines]) =>
+        Uint8Array.from([
+          ...(bom ? [0xef, 0xbb, 0xbf] : []),
+          ...lines.flatMap(([f, v, ending, blankAfter]) => [...utf8(f), ...v, ...utf8(ending), ...(blankAfter ? utf8(ending) : [])]),
+        ]),
+      );
     fc.assert(
       fc.property(stream, cuts, (bytes, positions) => {
         assert.deepEqual(decodeCounting(cutAt(bytes, positions)), referenceDecode([bytes]));
@@ -139,7 +164,10 @@ describe("recorded OpenCode streams, cut anywhere", () => {
   test("property: hub + translator give the same AgentEvents, whatever the cuts", async () => {
     const whole = new Map<string, AgentEvent[]>();
     for (const name of RECORDINGS) whole.set(name, (await throughHub(name, [recordingBytes(name)])).out);
-    assert.ok([...whole.values()].some((out) => out.some((e) => e.type === "message")), "the recordings stream text");
+    assert.ok(
+      [...whole.values()].some((out) => out.some((e) => e.type === "message")),
+      "the recordings stream text",
+    );
     await fc.assert(
       fc.asyncProperty(recording, cuts, async (name, positions) => {
         const { out, malformed } = await throughHub(name, cutAt(recordingBytes(name), positions));

@@ -4,8 +4,8 @@ import fc from "fast-check";
 import { LineDecoder } from "../../src/opencode/transport/line-decoder.js";
 import { readNdjsonLines } from "../../src/opencode/transport/ndjson.js";
 import { readSseData } from "../../src/opencode/transport/sse.js";
-import { recordingBytes, recordingPath } from "../support/recordings.js";
 import { cutAt } from "../support/chunks.js";
+import { recordingBytes, recordingPath } from "../support/recordings.js";
 
 // ---------------------------------------------------------------------------------------------
 // Helpers: turn bytes into chunked async streams and collect what the decoders yield.
@@ -46,11 +46,7 @@ async function sse(chunks: Uint8Array[]): Promise<{ data: string[]; comments: nu
 }
 
 /** Asserts that `decode` gives `expected` however the bytes are chunked. */
-async function assertChunkingIrrelevant<T>(
-  bytes: Uint8Array,
-  decode: (chunks: Uint8Array[]) => Promise<T>,
-  expected: T,
-): Promise<void> {
+async function assertChunkingIrrelevant<T>(bytes: Uint8Array, decode: (chunks: Uint8Array[]) => Promise<T>, expected: T): Promise<void> {
   assert.deepEqual(await decode([bytes]), expected, "whole stream in one chunk");
   for (const chunks of everyTwoWaySplit(bytes)) {
     assert.deepEqual(await decode(chunks), expected, `split after byte ${chunks[0]?.length}`);
@@ -166,13 +162,9 @@ describe("readNdjsonLines", () => {
 
   test("property: any bytes at all (even invalid UTF-8) decode the same under any split", async () => {
     await fc.assert(
-      fc.asyncProperty(
-        fc.uint8Array({ maxLength: 64 }),
-        fc.array(fc.nat(), { maxLength: 12 }),
-        async (bytes, cuts) => {
-          assert.deepEqual(await ndjson(cutAt(bytes, cuts)), await ndjson([bytes]));
-        },
-      ),
+      fc.asyncProperty(fc.uint8Array({ maxLength: 64 }), fc.array(fc.nat(), { maxLength: 12 }), async (bytes, cuts) => {
+        assert.deepEqual(await ndjson(cutAt(bytes, cuts)), await ndjson([bytes]));
+      }),
     );
   });
 });
@@ -225,10 +217,13 @@ describe("readSseData", () => {
   });
 
   test("property: OpenCode-style frames with arbitrary unicode come back exactly", async () => {
-    const payload = fc.record({
-      type: fc.string({ unit: "grapheme" }),
-      properties: fc.record({ text: fc.string({ unit: "binary" }) }, plainObject),
-    }, plainObject);
+    const payload = fc.record(
+      {
+        type: fc.string({ unit: "grapheme" }),
+        properties: fc.record({ text: fc.string({ unit: "binary" }) }, plainObject),
+      },
+      plainObject,
+    );
     await fc.assert(
       fc.asyncProperty(fc.array(payload, { maxLength: 8 }), fc.array(fc.nat(), { maxLength: 12 }), async (payloads, cuts) => {
         const { data } = await sse(cutAt(encode(payloads.map(frame).join("")), cuts));

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { AgentEvent } from "../../src/agent/events.js";
-import type { OcEvent, OcPart } from "../../src/opencode/rest/wire.js";
 import { sinceEarlier } from "../../src/opencode/backend/changes.js";
+import type { OcEvent, OcPart } from "../../src/opencode/rest/wire.js";
 import { ChangedFiles, diffText, mergeChanges } from "../../src/opencode/translate/changed-files.js";
 import { TurnTranslator } from "../../src/opencode/translate/translate.js";
 import { countChanges, diffHunks, normalisePatch, unifiedDiff } from "../../src/opencode/translate/unified-diff.js";
@@ -25,7 +25,14 @@ const asked = (id: string, sessionID: string, multiple?: boolean): OcEvent => ({
   properties: {
     id,
     sessionID,
-    questions: [{ question: "Which colour?", header: "Colour", options: [{ label: "red", description: "warm" }, { label: "blue" }], ...(multiple ? { multiple } : {}) }],
+    questions: [
+      {
+        question: "Which colour?",
+        header: "Colour",
+        options: [{ label: "red", description: "warm" }, { label: "blue" }],
+        ...(multiple ? { multiple } : {}),
+      },
+    ],
     tool: { messageID: ASSIST, callID: "call_2" },
   },
 });
@@ -49,7 +56,17 @@ describe("the translator's question and todo events", () => {
     assert.deepEqual(question.metadata, {
       id: "que_1",
       sessionId: SES,
-      questions: [{ question: "Which colour?", header: "Colour", options: [{ label: "red", description: "warm" }, { label: "blue", description: "" }], multiple: false }],
+      questions: [
+        {
+          question: "Which colour?",
+          header: "Colour",
+          options: [
+            { label: "red", description: "warm" },
+            { label: "blue", description: "" },
+          ],
+          multiple: false,
+        },
+      ],
     });
   });
 
@@ -62,7 +79,11 @@ describe("the translator's question and todo events", () => {
     assert.equal(question.metadata.questions[0]?.multiple, true);
     const pending = [asked("que_2", CHILD).properties, asked("que_3", CHILD).properties, asked("que_other", "ses_elsewhere").properties];
     const again = translator.pendingQuestions(pending as never);
-    assert.deepEqual(again.map((e) => e.type === "question" && e.metadata.id), ["que_3"], "only the new one of this run's sessions");
+    assert.deepEqual(
+      again.map((e) => e.type === "question" && e.metadata.id),
+      ["que_3"],
+      "only the new one of this run's sessions",
+    );
   });
 
   test("todo.updated becomes the whole list, with its progress in one line", () => {
@@ -84,20 +105,32 @@ describe("the files a turn's tools changed", () => {
     const { translator } = run([
       user,
       assistant,
-      tool("t1", "write", { status: "completed", input: { filePath: "notes.md", content: "one\ntwo\nthree\n" }, metadata: { filepath: `${DIR}/notes.md`, exists: false } }),
+      tool("t1", "write", {
+        status: "completed",
+        input: { filePath: "notes.md", content: "one\ntwo\nthree\n" },
+        metadata: { filepath: `${DIR}/notes.md`, exists: false },
+      }),
       tool("t2", "edit", {
         status: "completed",
         input: { filePath: `${DIR}/notes.md`, oldString: "two", newString: "TWO\nmore" },
         metadata: {
           diff: `Index: ${DIR}/notes.md\n===\n--- ${DIR}/notes.md\n+++ ${DIR}/notes.md\n@@ -1,3 +1,4 @@\n one\n-two\n+TWO\n+more\n three\n`,
-          filediff: { file: `${DIR}/notes.md`, patch: `--- x\n+++ x\n@@ -1,3 +1,4 @@\n one\n-two\n+TWO\n+more\n three\n`, additions: 2, deletions: 1 },
+          filediff: {
+            file: `${DIR}/notes.md`,
+            patch: `--- x\n+++ x\n@@ -1,3 +1,4 @@\n one\n-two\n+TWO\n+more\n three\n`,
+            additions: 2,
+            deletions: 1,
+          },
         },
       }),
       tool("t3", "edit", { status: "error", input: { filePath: "other.md" }, error: "no such file" }),
       tool("t4", "read", { status: "completed", input: { filePath: "notes.md" }, output: "…" }),
     ]);
     const files = translator.changes.list();
-    assert.deepEqual(files.map(({ path, additions, deletions }) => ({ path, additions, deletions })), [{ path: "notes.md", additions: 5, deletions: 1 }]);
+    assert.deepEqual(
+      files.map(({ path, additions, deletions }) => ({ path, additions, deletions })),
+      [{ path: "notes.md", additions: 5, deletions: 1 }],
+    );
     assert.equal(
       diffText(files),
       "--- /dev/null\n+++ b/notes.md\n@@ -0,0 +1,3 @@\n+one\n+two\n+three\n--- a/notes.md\n+++ b/notes.md\n@@ -1,3 +1,4 @@\n one\n-two\n+TWO\n+more\n three\n",
@@ -106,21 +139,47 @@ describe("the files a turn's tools changed", () => {
 
   test("1.2's filediff (before/after) and a file written over (its old text unknown)", () => {
     const changes = new ChangedFiles(DIR);
-    const part = (tool: string, state: Record<string, unknown>) => ({ id: tool, messageID: ASSIST, sessionID: SES, type: "tool", tool, state }) as unknown as OcPart;
-    changes.noteTool(part("edit", { status: "completed", input: { filePath: "a.txt" }, metadata: { filediff: { file: `${DIR}/a.txt`, before: "a\nb\nc\n", after: "a\nB\nc\n", additions: 1, deletions: 1 } } }));
-    changes.noteTool(part("write", { status: "completed", input: { filePath: `${DIR}/b.txt`, content: "x\ny\n" }, metadata: { exists: true } }));
-    assert.deepEqual(changes.list().map((c) => [c.path, c.additions, c.deletions]), [["a.txt", 1, 1], ["b.txt", 2, 0]]);
-    assert.equal(diffText(changes.list()), "--- a/a.txt\n+++ b/a.txt\n@@ -1,3 +1,3 @@\n a\n-b\n+B\n c\nb.txt: written over (2 lines); its earlier text is not known\n");
+    const part = (tool: string, state: Record<string, unknown>) =>
+      ({ id: tool, messageID: ASSIST, sessionID: SES, type: "tool", tool, state }) as unknown as OcPart;
+    changes.noteTool(
+      part("edit", {
+        status: "completed",
+        input: { filePath: "a.txt" },
+        metadata: { filediff: { file: `${DIR}/a.txt`, before: "a\nb\nc\n", after: "a\nB\nc\n", additions: 1, deletions: 1 } },
+      }),
+    );
+    changes.noteTool(
+      part("write", { status: "completed", input: { filePath: `${DIR}/b.txt`, content: "x\ny\n" }, metadata: { exists: true } }),
+    );
+    assert.deepEqual(
+      changes.list().map((c) => [c.path, c.additions, c.deletions]),
+      [
+        ["a.txt", 1, 1],
+        ["b.txt", 2, 0],
+      ],
+    );
+    assert.equal(
+      diffText(changes.list()),
+      "--- a/a.txt\n+++ b/a.txt\n@@ -1,3 +1,3 @@\n a\n-b\n+B\n c\nb.txt: written over (2 lines); its earlier text is not known\n",
+    );
   });
 
   test("the server's changes come first; the tools add only the files it does not list", () => {
     const tools = new ChangedFiles(DIR);
-    const server = [tools.fromEntry({ file: "src/notes.md", patch: "@@ -1 +1 @@\n-a\n+b\n", additions: 1, deletions: 1 }, undefined)].flatMap((c) => c ?? []);
+    const server = [
+      tools.fromEntry({ file: "src/notes.md", patch: "@@ -1 +1 @@\n-a\n+b\n", additions: 1, deletions: 1 }, undefined),
+    ].flatMap((c) => c ?? []);
     const fromTools = [
       { path: "notes.md", additions: 9, deletions: 0, diff: "" },
       { path: "new.md", additions: 3, deletions: 0, diff: "" },
     ];
-    assert.deepEqual(mergeChanges(server, fromTools).map((c) => [c.path, c.additions]), [["src/notes.md", 1], ["new.md", 3]]);
+    assert.deepEqual(
+      mergeChanges(server, fromTools).map((c) => [c.path, c.additions]),
+      [
+        ["src/notes.md", 1],
+        ["new.md", 3],
+      ],
+    );
   });
 });
 
@@ -136,7 +195,13 @@ describe("a turn's diff on 1.2.6, which can repeat earlier turns' files", () => 
     const only2 = sinceEarlier(turn2, turn1);
     assert.deepEqual(only2[1], { file: "old.txt", before: "a\nB\nc\n", after: "a\nB\nC\n", status: "modified" });
     const changes = new ChangedFiles();
-    assert.deepEqual(only2.map((d) => changes.fromEntry(d, d.file)).map((c) => [c?.path, c?.additions, c?.deletions]), [["notes.md", 1, 1], ["old.txt", 1, 1]]);
+    assert.deepEqual(
+      only2.map((d) => changes.fromEntry(d, d.file)).map((c) => [c?.path, c?.additions, c?.deletions]),
+      [
+        ["notes.md", 1, 1],
+        ["old.txt", 1, 1],
+      ],
+    );
     // Per-turn patches (1.14 and later) never repeat: nothing is taken away.
     const patches = [{ file: "a", patch: "@@ -1 +1 @@\n-x\n+y\n" }];
     assert.deepEqual(sinceEarlier(patches, [{ file: "a", patch: "@@ -1 +1 @@\n-w\n+x\n" }]), patches);
@@ -161,7 +226,8 @@ describe("unified diffs", () => {
   });
 
   test("OpenCode's own patches keep their hunks under pocketpaw's headers", () => {
-    const patch = "Index: notes.md\n===================================================================\n--- notes.md\t\n+++ notes.md\t\n@@ -0,0 +1,2 @@\n+one\n+two\n";
+    const patch =
+      "Index: notes.md\n===================================================================\n--- notes.md\t\n+++ notes.md\t\n@@ -0,0 +1,2 @@\n+one\n+two\n";
     assert.equal(normalisePatch("notes.md", patch, "added"), "--- /dev/null\n+++ b/notes.md\n@@ -0,0 +1,2 @@\n+one\n+two\n");
   });
 });

@@ -32,7 +32,10 @@ after(() => {
 describe("the environment of a server pocketpaw starts", () => {
   test("--spawn: the user's own environment and keys, none of pocketpaw's settings; the password it needs", () => {
     const env = serverEnv(undefined, { password: "given-password", username: "me" });
-    assert.deepEqual(Object.keys(env).filter((key) => key.startsWith("POCKETPAW_")), []);
+    assert.deepEqual(
+      Object.keys(env).filter((key) => key.startsWith("POCKETPAW_")),
+      [],
+    );
     assert.ok(!Object.values(env).some((value) => value?.includes("dashboard-secret") || value?.includes("telegram-secret")));
     assert.equal(env.ANTHROPIC_API_KEY, "the-user's-own-key");
     assert.equal(env.PATH, process.env.PATH);
@@ -42,7 +45,10 @@ describe("the environment of a server pocketpaw starts", () => {
 
   test("isolated (demo, tests): no OPENCODE_* from the parent either, and its own HOME", () => {
     const env = serverEnv("/tmp/pocketpaw-root", {});
-    assert.deepEqual(Object.keys(env).filter((key) => key.startsWith("POCKETPAW_")), []);
+    assert.deepEqual(
+      Object.keys(env).filter((key) => key.startsWith("POCKETPAW_")),
+      [],
+    );
     assert.equal(env.OPENCODE_SERVER_PASSWORD, undefined);
     assert.equal(env.HOME, "/tmp/pocketpaw-root/home");
   });

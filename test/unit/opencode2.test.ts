@@ -5,7 +5,7 @@
 // since); `POST /session` 405. pocketpaw must say it is OpenCode 2 and what to do, rather than
 // "not an OpenCode server" or "set a password".
 import assert from "node:assert/strict";
-import { type Server, createServer } from "node:http";
+import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { OpenCodeBackend } from "../../src/opencode/backend/backend.js";
@@ -25,7 +25,10 @@ function startOpenCode2(apiInfo: boolean): Promise<{ url: string; server: Server
     };
     if (!authorised) {
       const api = path.startsWith("/api/");
-      res.writeHead(401, { "www-authenticate": 'Basic realm="opencode"', "content-type": api ? "application/json" : "text/html; charset=utf-8" });
+      res.writeHead(401, {
+        "www-authenticate": 'Basic realm="opencode"',
+        "content-type": api ? "application/json" : "text/html; charset=utf-8",
+      });
       res.end(api ? JSON.stringify({ _tag: "Unauthorized", message: "Authentication required" }) : PAGE);
       return;
     }
@@ -36,7 +39,9 @@ function startOpenCode2(apiInfo: boolean): Promise<{ url: string; server: Server
     res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
     res.end(PAGE);
   });
-  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server })));
+  return new Promise((resolve) =>
+    server.listen(0, "127.0.0.1", () => resolve({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server })),
+  );
 }
 
 describe("an OpenCode 2 server is recognised and refused, saying to run OpenCode 1.x", () => {
@@ -52,7 +57,10 @@ describe("an OpenCode 2 server is recognised and refused, saying to run OpenCode
   });
 
   const refusal = async (backend: OpenCodeBackend) => {
-    const error = await backend.checkServer().then(() => undefined, (e: unknown) => e);
+    const error = await backend.checkServer().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     await backend.close();
     assert.ok(error instanceof UnsupportedVersionError, String(error));
     assert.equal(error.code, "unsupported_version");
@@ -73,7 +81,10 @@ describe("an OpenCode 2 server is recognised and refused, saying to run OpenCode
   test("a run ends with unsupported_version, then done; doctor says what to install", async () => {
     const backend = new OpenCodeBackend({ baseUrl: v2.url });
     const events = await collect(backend, "hi", { sessionKey: "v2:run" });
-    assert.deepEqual(events.map((e) => e.type), ["error", "done"]);
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ["error", "done"],
+    );
     assert.equal(ofType(events, "error")[0]?.metadata.code, "unsupported_version");
     const checks = await backend.diagnose();
     const check = checks.find((c) => c.name === "OpenCode");

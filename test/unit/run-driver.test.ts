@@ -29,7 +29,10 @@ describe("the run driver", () => {
       throw new Error("boom");
     });
     const { events, outcome } = await drive(backend);
-    assert.deepEqual(events.map((e) => e.type), ["message", "error", "done"]);
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ["message", "error", "done"],
+    );
     assert.match(events[1]!.content, /failed inside pocketpaw: boom/);
     assert.equal(outcome.failure, "unknown");
     assert.equal(events[2]!.type === "done" && events[2]!.metadata.reason, "error");
@@ -87,7 +90,10 @@ describe("the run driver", () => {
       yield doneEvent({ stopped: false, failed: false });
     });
     const failures: string[] = [];
-    const { types } = await drive(backend, { permissions: async () => ({ reply: "once", how: "t" }), onReplyFailed: (e) => failures.push(e.message) });
+    const { types } = await drive(backend, {
+      permissions: async () => ({ reply: "once", how: "t" }),
+      onReplyFailed: (e) => failures.push(e.message),
+    });
     assert.deepEqual(types, ["permission_request", "done"]);
     assert.deepEqual(failures, ["No permission request per_missing."]);
   });

@@ -60,7 +60,11 @@ describe("untrusted text on the terminal", () => {
       { type: "thinking", content: `think ${evil}`, metadata: ids },
       { type: "thinking_done", content: "", metadata: ids },
       { type: "message", content: `said ${evil}\n`, metadata: ids },
-      { type: "tool_use", content: `b\u001b[2Jash echo ${evil}`, metadata: { name: "b\u001b[2Jash", input: {}, callId: "c1", summary: `echo ${evil}` } },
+      {
+        type: "tool_use",
+        content: `b\u001b[2Jash echo ${evil}`,
+        metadata: { name: "b\u001b[2Jash", input: {}, callId: "c1", summary: `echo ${evil}` },
+      },
       {
         type: "permission_request",
         content: `OpenCode asks permission for bash: ${evil}`,
@@ -97,7 +101,16 @@ describe("untrusted text on the terminal", () => {
 
   test("conversation titles in listings (sessions, /sessions)", () => {
     const times = { createdAt: 0, lastUsedAt: 0, lastMessageId: "" };
-    const record = { key: "web:1", serverUrl: "http://s", directory: "", sessionId: "ses_1", title: `title ${evil}`, model: "", agent: "", ...times };
+    const record = {
+      key: "web:1",
+      serverUrl: "http://s",
+      directory: "",
+      sessionId: "ses_1",
+      title: `title ${evil}`,
+      model: "",
+      agent: "",
+      ...times,
+    };
     const lines = conversationLines([record], colorsFor(false), { now: 0 });
     assert.doesNotMatch(lines.join("\n"), RAW_CONTROL);
     assert.ok(lines[1]?.includes(`title ${shown}`), lines[1]);

@@ -1,17 +1,17 @@
 import assert from "node:assert/strict";
-import { type Server, createServer } from "node:http";
+import { createServer, type Server } from "node:http";
 import { describe, test } from "node:test";
 import { OpenCodeBackend } from "../../src/opencode/backend/backend.js";
-import { UnsupportedVersionError } from "../../src/opencode/rest/errors.js";
 import {
-  OLDEST_SUPPORTED,
-  TESTED_VERSIONS,
   compareVersions,
   isOpenCodeApiDoc,
+  OLDEST_SUPPORTED,
   parseVersion,
   profileFor,
   supportOf,
+  TESTED_VERSIONS,
 } from "../../src/opencode/backend/server-profile.js";
+import { UnsupportedVersionError } from "../../src/opencode/rest/errors.js";
 
 describe("supportOf: is a server release supported", () => {
   test("every tested release is tested and usable", () => {
@@ -121,7 +121,15 @@ describe("isOpenCodeApiDoc: recognising OpenCode before /global/health existed",
   });
 
   test("anything else is not", () => {
-    for (const doc of [undefined, null, "opencode", [], { info: { title: "other" }, paths: { "/session": {} } }, { info: { title: "opencode" } }, { info: { title: "opencode" }, paths: {} }]) {
+    for (const doc of [
+      undefined,
+      null,
+      "opencode",
+      [],
+      { info: { title: "other" }, paths: { "/session": {} } },
+      { info: { title: "opencode" } },
+      { info: { title: "opencode" }, paths: {} },
+    ]) {
       assert.equal(isOpenCodeApiDoc(doc), false, JSON.stringify(doc));
     }
   });
@@ -134,7 +142,13 @@ describe("checkServer against what old releases answer (measured on 1.1.65 and 1
       const path = (req.url ?? "/").split("?")[0] ?? "/";
       const known = path in routes;
       res.writeHead(known ? 200 : 500, { "content-type": "application/json" });
-      res.end(JSON.stringify(known ? routes[path] : { name: "UnknownError", data: { message: "Error: Unable to connect. Is the computer able to access the url?" } }));
+      res.end(
+        JSON.stringify(
+          known
+            ? routes[path]
+            : { name: "UnknownError", data: { message: "Error: Unable to connect. Is the computer able to access the url?" } },
+        ),
+      );
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const address = server.address();
@@ -150,7 +164,10 @@ describe("checkServer against what old releases answer (measured on 1.1.65 and 1
   const refusal = async (url: string) => {
     const backend = new OpenCodeBackend({ baseUrl: url, timeoutMs: 5_000 });
     try {
-      return await backend.checkServer().then(() => undefined, (e: unknown) => e);
+      return await backend.checkServer().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     } finally {
       await backend.close();
     }

@@ -4,13 +4,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import {
+  type LoadSettingsOptions,
   loadSettings,
   parseModel,
   SETTINGS,
-  SettingsError,
-  type LoadSettingsOptions,
   type SettingName,
   type Settings,
+  SettingsError,
 } from "../../src/config/settings.js";
 import { editDistance, nearest } from "../../src/config/typos.js";
 
@@ -97,11 +97,7 @@ const CHANNEL_DEFAULT_SOURCES = Object.fromEntries(
 
 describe("SETTINGS table", () => {
   test("describes each setting once, with its env var, config key and flag", () => {
-    assert.deepEqual(
-      Object.fromEntries(SETTINGS.map((s) => [s.name, s.default])),
-      DEFAULTS,
-      "the defaults",
-    );
+    assert.deepEqual(Object.fromEntries(SETTINGS.map((s) => [s.name, s.default])), DEFAULTS, "the defaults");
     for (const spec of SETTINGS) {
       const snake = spec.name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
       assert.equal(spec.configKey, snake);
@@ -291,10 +287,7 @@ describe("loadSettings: bad values", () => {
       assert.equal(error.setting, "opencodeMaxTurns", JSON.stringify(bad));
     }
     const zero = settingsError(() => box.load({ flags: { opencodeTimeoutMs: 0 } }));
-    assert.equal(
-      zero.message,
-      "--timeout-ms=0 (from the command line) is not valid: expected a whole number of milliseconds > 0",
-    );
+    assert.equal(zero.message, "--timeout-ms=0 (from the command line) is not valid: expected a whole number of milliseconds > 0");
     assert.equal(zero.source, "flag");
     const boolean = settingsError(() => sandbox({ config: { opencode_timeout_ms: true } }).load());
     assert.match(boolean.message, /^opencode_timeout_ms true \(from /);
@@ -363,9 +356,7 @@ describe("loadSettings: bad values", () => {
   test("the highest source is the one checked and named", () => {
     const box = sandbox({ config: { opencode_max_turns: "bad" } });
     assert.equal(box.load({ env: { POCKETPAW_OPENCODE_MAX_TURNS: "2" } }).values.opencodeMaxTurns, 2);
-    const error = settingsError(() =>
-      sandbox({ dotenv: "POCKETPAW_OPENCODE_MAX_TURNS=2\n" }).load({ flags: { opencodeMaxTurns: "x" } }),
-    );
+    const error = settingsError(() => sandbox({ dotenv: "POCKETPAW_OPENCODE_MAX_TURNS=2\n" }).load({ flags: { opencodeMaxTurns: "x" } }));
     assert.equal(error.source, "flag");
   });
 
@@ -412,7 +403,8 @@ describe("loadSettings: warnings", () => {
 
 describe("loadSettings: typos are warned about, naming the file, the line and the nearest setting", () => {
   test("config.json: a misspelt key; keys of PocketPaw's other parts are left alone", () => {
-    const rawConfig = '{\n  "opencode_base_url": "http://localhost:4096",\n  "opencode_pasword": "s3cret-value",\n' +
+    const rawConfig =
+      '{\n  "opencode_base_url": "http://localhost:4096",\n  "opencode_pasword": "s3cret-value",\n' +
       '  "dashbord_port": 9000,\n  "whatsapp_mode": "x",\n  "future_setting": 1\n}\n';
     const box = sandbox({ rawConfig });
     chmodSync(box.configFile, 0o600);
@@ -463,7 +455,8 @@ describe("loadSettings: typos are warned about, naming the file, the line and th
 
   test("a well-formed .env and config.json: no warning", () => {
     const box = sandbox({
-      dotenv: "# comment\n\nexport POCKETPAW_OPENCODE_MODEL=\"a/b\" # why\nPOCKETPAW_DISCORD_BOT_TOKEN=1\n" +
+      dotenv:
+        '# comment\n\nexport POCKETPAW_OPENCODE_MODEL="a/b" # why\nPOCKETPAW_DISCORD_BOT_TOKEN=1\n' +
         "POCKETPAW_OPENCODE_DIRECTORY='/srv/x'\n",
       config: { opencode_max_turns: 2, dashboard_port: 9000 },
     });

@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, openSync, writeSync, closeSync, statSync } from "node:fs";
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { after, describe, test } from "node:test";
-import Database from "better-sqlite3";
 import { PassThrough } from "node:stream";
+import { after, describe, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import Database from "better-sqlite3";
 import { TerminalLineReader } from "../../src/cli/line-reader.js";
 import { SCHEMA_VERSION, SqliteSessionStore, StoreError } from "../../src/sessions/sqlite-store.js";
 import type { ConversationRecord } from "../../src/sessions/store.js";
@@ -26,7 +26,18 @@ function freshDb(): string {
 
 const SERVER = "http://127.0.0.1:4096";
 function record(key: string, lastUsedAt = Date.now()): ConversationRecord {
-  return { key, serverUrl: SERVER, directory: "", sessionId: `ses_${key}`, title: `about ${key}`, model: "", agent: "", createdAt: lastUsedAt, lastUsedAt, lastMessageId: "" };
+  return {
+    key,
+    serverUrl: SERVER,
+    directory: "",
+    sessionId: `ses_${key}`,
+    title: `about ${key}`,
+    model: "",
+    agent: "",
+    createdAt: lastUsedAt,
+    lastUsedAt,
+    lastMessageId: "",
+  };
 }
 
 const sha = (file: string) => createHash("sha256").update(readFileSync(file)).digest("hex");
@@ -78,7 +89,14 @@ function writer(args: string[], killAfter?: number): Promise<{ acknowledged: str
     child.on("exit", (code) => {
       clearTimeout(timer);
       setImmediate(() =>
-        resolve({ acknowledged: out.split("\n").filter((l) => l.startsWith("ok ")).map((l) => l.slice(3)), code, stderr }),
+        resolve({
+          acknowledged: out
+            .split("\n")
+            .filter((l) => l.startsWith("ok "))
+            .map((l) => l.slice(3)),
+          code,
+          stderr,
+        }),
       );
     });
   });
@@ -92,11 +110,17 @@ describe("SqliteSessionStore", () => {
     one.put(record("cli:b", 2_000));
     one.close();
     const two = new SqliteSessionStore(path);
-    assert.deepEqual(two.list().map((r) => r.key), ["cli:b", "cli:a"]);
+    assert.deepEqual(
+      two.list().map((r) => r.key),
+      ["cli:b", "cli:a"],
+    );
     two.touch({ key: "cli:a", serverUrl: SERVER, directory: "" }, "msg_2");
     two.touch({ key: "cli:a", serverUrl: SERVER, directory: "" }, "msg_1"); // never goes back
     assert.equal(two.get({ key: "cli:a", serverUrl: SERVER, directory: "" })?.lastMessageId, "msg_2");
-    assert.deepEqual(two.list().map((r) => r.key), ["cli:a", "cli:b"]);
+    assert.deepEqual(
+      two.list().map((r) => r.key),
+      ["cli:a", "cli:b"],
+    );
     assert.deepEqual(two.list({ serverUrl: "http://elsewhere" }), []);
     assert.equal(two.delete({ key: "cli:b", serverUrl: SERVER, directory: "" }), true);
     assert.equal(two.delete({ key: "cli:b", serverUrl: SERVER, directory: "" }), false);
@@ -280,7 +304,13 @@ describe("SqliteSessionStore", () => {
       other.close();
     }
     store.put(record("cli:new"));
-    assert.deepEqual(store.list().map((r) => r.key).sort(), ["cli:kept", "cli:new"]);
+    assert.deepEqual(
+      store
+        .list()
+        .map((r) => r.key)
+        .sort(),
+      ["cli:kept", "cli:new"],
+    );
     store.close();
   });
 
@@ -295,7 +325,10 @@ describe("SqliteSessionStore", () => {
     assert.equal(keys.size, 4 * count + 1);
     for (const p of ["p0", "p1", "p2", "p3"]) for (let i = 0; i < count; i++) assert.ok(keys.has(`${p}:${i}`), `${p}:${i}`);
     // touch() keeps the greatest message id whatever order the processes got there in ("msg_p3_…" sorts last).
-    assert.equal(store.get({ key: "cli:shared", serverUrl: SERVER, directory: "" })?.lastMessageId, `msg_p3_${String(count - 1).padStart(6, "0")}`);
+    assert.equal(
+      store.get({ key: "cli:shared", serverUrl: SERVER, directory: "" })?.lastMessageId,
+      `msg_p3_${String(count - 1).padStart(6, "0")}`,
+    );
     store.close();
   });
 
@@ -313,4 +346,3 @@ describe("SqliteSessionStore", () => {
     db.close();
   });
 });
-

@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import fc from "fast-check";
 import type { AgentEvent } from "../../src/agent/events.js";
-import { TurnTranslator } from "../../src/opencode/translate/translate.js";
 import type { OcEvent, OcMessage, OcMessageInfo, OcPart } from "../../src/opencode/rest/wire.js";
+import { TurnTranslator } from "../../src/opencode/translate/translate.js";
 import { recordedEvents } from "../support/recordings.js";
 
 /** The first prompt of a recording: its session and user message (what the backend would know). */
@@ -26,8 +26,13 @@ function translate(name: string, setup?: (t: TurnTranslator) => void) {
   return { translator, out, events: events.slice(0, end) };
 }
 
-const textOf = (out: AgentEvent[]) => out.filter((e) => e.type === "message").map((e) => e.content).join("");
-const ofType = <T extends AgentEvent["type"]>(out: AgentEvent[], type: T) => out.filter((e): e is Extract<AgentEvent, { type: T }> => e.type === type);
+const textOf = (out: AgentEvent[]) =>
+  out
+    .filter((e) => e.type === "message")
+    .map((e) => e.content)
+    .join("");
+const ofType = <T extends AgentEvent["type"]>(out: AgentEvent[], type: T) =>
+  out.filter((e): e is Extract<AgentEvent, { type: T }> => e.type === type);
 
 /** What `GET /session/{id}/message` would have answered after the first `upTo` events. */
 function storageAt(events: OcEvent[], upTo: number, sessionId: string): OcMessage[] {
@@ -106,7 +111,10 @@ describe("translator on streams recorded from the real server", () => {
 
   test("abort by someone else is an error of code aborted", () => {
     const { out } = translate("events-abort.sse");
-    assert.deepEqual(ofType(out, "error").map((e) => e.metadata.code), ["aborted"]);
+    assert.deepEqual(
+      ofType(out, "error").map((e) => e.metadata.code),
+      ["aborted"],
+    );
   });
 
   test("provider 400: one error (session.error and info.error are the same failure)", () => {
@@ -122,14 +130,19 @@ describe("translator on streams recorded from the real server", () => {
   test("provider 500: retry statuses with attempt numbers, then the error", () => {
     const { out } = translate("events-provider-500-retries.sse");
     const retries = ofType(out, "status").filter((e) => e.metadata.state === "retrying");
-    assert.deepEqual(retries.map((e) => (e.metadata.state === "retrying" ? e.metadata.attempt : 0)), [1, 2, 3, 4, 5]);
+    assert.deepEqual(
+      retries.map((e) => (e.metadata.state === "retrying" ? e.metadata.attempt : 0)),
+      [1, 2, 3, 4, 5],
+    );
     assert.equal(ofType(out, "error")[0]?.metadata.code, "provider");
   });
 
   test("two prompts on one session: the first run ends with its own answer only", () => {
     const { out, translator, events } = translate("events-two-prompts-one-session.sse");
     assert.ok(translator.complete);
-    const second = events.filter((e) => e.type === "message.updated" && (e.properties.info as OcMessageInfo).role === "user").map((e) => (e.properties.info as OcMessageInfo).id);
+    const second = events
+      .filter((e) => e.type === "message.updated" && (e.properties.info as OcMessageInfo).role === "user")
+      .map((e) => (e.properties.info as OcMessageInfo).id);
     assert.ok(new Set(second).size >= 2, "the recording holds two prompts");
     const ids = new Set(ofType(out, "message").map((e) => e.metadata.messageId));
     assert.equal(ids.size, 1);
@@ -161,8 +174,14 @@ describe("translator across a gap in the stream", () => {
           // Reading storage at the end (after idle) is what the backend does when unsure.
           if (resyncAtEnd || !t.complete) out.push(...t.resync(storageAt(events, events.length, turn.sessionId), false));
           assert.equal(textOf(out), textOf(whole), `lost events ${from}..${to}`);
-          assert.deepEqual(ofType(out, "tool_result").map((e) => e.content), ofType(whole, "tool_result").map((e) => e.content));
-          assert.deepEqual(ofType(out, "tool_use").map((e) => e.metadata.callId), ofType(whole, "tool_use").map((e) => e.metadata.callId));
+          assert.deepEqual(
+            ofType(out, "tool_result").map((e) => e.content),
+            ofType(whole, "tool_result").map((e) => e.content),
+          );
+          assert.deepEqual(
+            ofType(out, "tool_use").map((e) => e.metadata.callId),
+            ofType(whole, "tool_use").map((e) => e.metadata.callId),
+          );
           assert.ok(t.complete);
         }),
         { numRuns: 300 },
@@ -174,7 +193,14 @@ describe("translator across a gap in the stream", () => {
 describe("a step left open by the server (1.14.34: an abort landing as a step begins)", () => {
   const sessionID = "ses_1";
   const user: OcMessageInfo = { id: "msg_1", sessionID, role: "user" };
-  const done: OcMessageInfo = { id: "msg_2", sessionID, role: "assistant", parentID: "msg_1", time: { created: 1, completed: 2 }, finish: "tool-calls" };
+  const done: OcMessageInfo = {
+    id: "msg_2",
+    sessionID,
+    role: "assistant",
+    parentID: "msg_1",
+    time: { created: 1, completed: 2 },
+    finish: "tool-calls",
+  };
   const open: OcMessageInfo = { id: "msg_3", sessionID, role: "assistant", parentID: "msg_1", time: { created: 3 } };
   const stream: OcEvent[] = [
     ...[user, done, open].map((info) => ({ type: "message.updated", properties: { sessionID, info } })),

@@ -18,7 +18,12 @@ describe("what a run sends", () => {
     assert.deepEqual(request.body("msg_1"), {
       parts: [
         { type: "text", text: "look" },
-        { type: "file", mime: "application/octet-stream", filename: "a.txt", url: `data:application/octet-stream;base64,${Buffer.from("hi").toString("base64")}` },
+        {
+          type: "file",
+          mime: "application/octet-stream",
+          filename: "a.txt",
+          url: `data:application/octet-stream;base64,${Buffer.from("hi").toString("base64")}`,
+        },
       ],
       messageID: "msg_1",
       model: { providerID: "fake", modelID: "m" },
@@ -34,11 +39,17 @@ describe("what a run sends", () => {
   });
 
   test("refused before anything is sent: a model not provider/model, a file without a name or too large", () => {
-    const bad = (o: Parameters<typeof turnRequest>[1]) => assert.throws(() => turnRequest("x", o), (e: unknown) => e instanceof BackendError && e.code === "bad_request");
+    const bad = (o: Parameters<typeof turnRequest>[1]) =>
+      assert.throws(
+        () => turnRequest("x", o),
+        (e: unknown) => e instanceof BackendError && e.code === "bad_request",
+      );
     bad({ model: "gpt4", agent: "" });
     bad({ model: "", agent: "", files: [{ name: "  ", mime: "text/plain", data: new Uint8Array(1) }] });
     bad({ model: "", agent: "", files: [{ name: "big", mime: "text/plain", data: new Uint8Array(MAX_ATTACHMENT_BYTES + 1) }] });
-    assert.doesNotThrow(() => turnRequest("x", { model: "", agent: "", files: [{ name: "max", mime: "text/plain", data: new Uint8Array(MAX_ATTACHMENT_BYTES) }] }));
+    assert.doesNotThrow(() =>
+      turnRequest("x", { model: "", agent: "", files: [{ name: "max", mime: "text/plain", data: new Uint8Array(MAX_ATTACHMENT_BYTES) }] }),
+    );
   });
 });
 
@@ -78,11 +89,19 @@ describe("the server's agents and commands", () => {
 
   test("a release without the route (the web page answers) is `unsupported`, not a broken server", async () => {
     const { catalog: c } = catalog(() => new Response("<!doctype html>", { headers: { "content-type": "text/html" } }));
-    await assert.rejects(c.commands(), (e: unknown) => e instanceof BackendError && e.code === "unsupported" && /does not support listing commands/.test(e.message));
+    await assert.rejects(
+      c.commands(),
+      (e: unknown) => e instanceof BackendError && e.code === "unsupported" && /does not support listing commands/.test(e.message),
+    );
   });
 
   test("an unknown command: bad_request naming the commands", async () => {
-    const { catalog: c } = catalog(() => json([{ name: "init", template: "", hints: [] }, { name: "review", template: "", hints: [] }]));
+    const { catalog: c } = catalog(() =>
+      json([
+        { name: "init", template: "", hints: [] },
+        { name: "review", template: "", hints: [] },
+      ]),
+    );
     await c.checkCommand("review");
     await assert.rejects(c.checkCommand("deploy"), /no command "\/deploy"; it has \/init, \/review\./);
   });

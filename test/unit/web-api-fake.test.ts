@@ -11,7 +11,10 @@ function apiOn(backend: FakeBackend) {
   const runs = new ConversationRuns(backend);
   const app = dashboardApp({ backend, runs, version: "test", model: "", token: "", loopback: true });
   const call = (path: string, init: RequestInit = {}) =>
-    app.request(`http://127.0.0.1${path}`, { ...init, headers: { host: "127.0.0.1", ...(init.body ? { "content-type": "application/json" } : {}), ...init.headers } });
+    app.request(`http://127.0.0.1${path}`, {
+      ...init,
+      headers: { host: "127.0.0.1", ...(init.body ? { "content-type": "application/json" } : {}), ...init.headers },
+    });
   return { app, runs, call };
 }
 
@@ -28,15 +31,24 @@ describe("the HTTP API on a fake backend", () => {
   test("a message streams the run's events, done last; the conversation is then listed", async () => {
     const backend = new FakeBackend();
     const { call } = apiOn(backend);
-    const answer = await call("/api/conversations/telegram:7/messages", { method: "POST", body: JSON.stringify({ text: "hello", model: "fake/one" }) });
+    const answer = await call("/api/conversations/telegram:7/messages", {
+      method: "POST",
+      body: JSON.stringify({ text: "hello", model: "fake/one" }),
+    });
     assert.equal(answer.status, 200);
     const events = await eventsOf(answer);
-    assert.deepEqual(events.map((e) => e.type), ["message", "done"]);
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ["message", "done"],
+    );
     assert.equal(events[0]!.content, "echo: hello");
     assert.equal(backend.runs[0]!.options.sessionKey, "telegram:7");
     assert.equal(backend.runs[0]!.options.model, "fake/one");
     const list = (await (await call("/api/conversations")).json()) as { conversations: Array<{ key: string; running: boolean }> };
-    assert.deepEqual(list.conversations.map((c) => [c.key, c.running]), [["telegram:7", false]]);
+    assert.deepEqual(
+      list.conversations.map((c) => [c.key, c.running]),
+      [["telegram:7", false]],
+    );
   });
 
   test("a backend that throws still gives the client an error and a done", async () => {
@@ -47,7 +59,10 @@ describe("the HTTP API on a fake backend", () => {
       }),
     );
     const events = await eventsOf(await call("/api/conversations/web:1/messages", { method: "POST", body: JSON.stringify({ text: "x" }) }));
-    assert.deepEqual(events.map((e) => e.type), ["error", "done"]);
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ["error", "done"],
+    );
   });
 
   test("rename and forget go through the backend; unknown conversations are 404", async () => {
@@ -66,7 +81,11 @@ describe("the HTTP API on a fake backend", () => {
 
   test("a permission answer reaches the backend; one the server does not know is a 404", async () => {
     const backend = new FakeBackend(async function* (_m, _o, self) {
-      yield { type: "permission_request", content: "bash", metadata: { id: "per_9", permission: "bash", patterns: [], always: [], sessionId: "s" } };
+      yield {
+        type: "permission_request",
+        content: "bash",
+        metadata: { id: "per_9", permission: "bash", patterns: [], always: [], sessionId: "s" },
+      };
       const reply = await self.replyTo("per_9");
       yield { type: "message", content: reply, metadata: { partId: "p", messageId: "m" } };
       yield doneEvent({ stopped: false, failed: false });
@@ -89,12 +108,17 @@ describe("the HTTP API on a fake backend", () => {
     assert.equal(health.ok, false);
     assert.equal(health.opencode.error.code, "unreachable");
     const models = (await (await call("/api/models")).json()) as { models: Array<{ id: string }> };
-    assert.deepEqual(models.models.map((m) => m.id), ["fake/one"]);
+    assert.deepEqual(
+      models.models.map((m) => m.id),
+      ["fake/one"],
+    );
   });
 
   test("the OpenAPI document lists every event type and error code from the one source", async () => {
     const { call } = apiOn(new FakeBackend());
-    const doc = (await (await call("/api/openapi.json")).json()) as { components: { schemas: { AgentEvent: { properties: { type: { enum: string[] } }; description: string } } } };
+    const doc = (await (await call("/api/openapi.json")).json()) as {
+      components: { schemas: { AgentEvent: { properties: { type: { enum: string[] } }; description: string } } };
+    };
     const { AGENT_EVENT_TYPES, ERROR_CODES } = await import("../../src/agent/events.js");
     assert.deepEqual(doc.components.schemas.AgentEvent.properties.type.enum, [...AGENT_EVENT_TYPES]);
     for (const code of ERROR_CODES) assert.ok(doc.components.schemas.AgentEvent.description.includes(code), code);

@@ -12,8 +12,12 @@ function apiOn(backend: FakeBackend) {
   const runs = new ConversationRuns(backend);
   const app = dashboardApp({ backend, runs, version: "test", model: "", token: "", loopback: true });
   const call = (path: string, init: RequestInit = {}) =>
-    app.request(`http://127.0.0.1${path}`, { ...init, headers: { host: "127.0.0.1", ...(init.body ? { "content-type": "application/json" } : {}), ...init.headers } });
-  const post = (path: string, body?: unknown) => call(path, { method: "POST", ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    app.request(`http://127.0.0.1${path}`, {
+      ...init,
+      headers: { host: "127.0.0.1", ...(init.body ? { "content-type": "application/json" } : {}), ...init.headers },
+    });
+  const post = (path: string, body?: unknown) =>
+    call(path, { method: "POST", ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
   return { runs, call, post };
 }
 
@@ -42,7 +46,14 @@ describe("agents and commands", () => {
   test("GET /api/agents and /api/commands list the backend's", async () => {
     const { call } = apiOn(new FakeBackend());
     const agents = (await (await call("/api/agents")).json()) as { agents: Array<{ name: string; mode: string }> };
-    assert.deepEqual(agents.agents.map((a) => [a.name, a.mode]), [["build", "primary"], ["plan", "primary"], ["general", "subagent"]]);
+    assert.deepEqual(
+      agents.agents.map((a) => [a.name, a.mode]),
+      [
+        ["build", "primary"],
+        ["plan", "primary"],
+        ["general", "subagent"],
+      ],
+    );
     const commands = (await (await call("/api/commands")).json()) as { commands: Array<{ name: string; description: string }> };
     assert.deepEqual(commands.commands, [{ name: "init", description: "Create AGENTS.md" }]);
   });
@@ -53,7 +64,10 @@ describe("agents and commands", () => {
     await (await post("/api/conversations/web:a/messages", { text: "hi", agent: "plan" })).text();
     assert.equal(backend.runs[0]?.options.agent, "plan");
     const listed = (await (await call("/api/conversations")).json()) as { conversations: Array<{ key: string; agent: string }> };
-    assert.deepEqual(listed.conversations.map((c) => [c.key, c.agent]), [["web:a", "plan"]]);
+    assert.deepEqual(
+      listed.conversations.map((c) => [c.key, c.agent]),
+      [["web:a", "plan"]],
+    );
     const one = (await (await call("/api/conversations/web:a")).json()) as { conversation: { agent: string } };
     assert.equal(one.conversation.agent, "plan");
 
@@ -78,7 +92,13 @@ describe("agents and commands", () => {
     const { call, post } = apiOn(backend);
     await (await post("/api/conversations/web:c/messages", { command: "init", text: "" })).text();
     await (await post("/api/conversations/web:c/messages", { command: "review", text: "src/a.ts" })).text();
-    assert.deepEqual(backend.runs.map((r) => [r.message, r.options.command]), [["", "init"], ["src/a.ts", "review"]]);
+    assert.deepEqual(
+      backend.runs.map((r) => [r.message, r.options.command]),
+      [
+        ["", "init"],
+        ["src/a.ts", "review"],
+      ],
+    );
     const run = (await (await call("/api/conversations/web:c")).json()) as { run: { text: string } };
     assert.equal(run.run.text, "/review src/a.ts", "shown as typed");
     for (const [body, problem] of [
@@ -108,11 +128,14 @@ describe("files", () => {
     assert.equal(answer.status, 200);
     await answer.text();
     const sent = backend.runs[0]?.options.files ?? [];
-    assert.deepEqual(sent.map((f) => [f.name, f.mime, Buffer.from(f.data).toString("hex")]), [
-      ["notes.md", "text/markdown", Buffer.from("# Notes\nhéllo\n").toString("hex")],
-      ["pixel.png", "image/png", png.toString("hex")],
-      ["empty.txt", "text/plain", ""],
-    ]);
+    assert.deepEqual(
+      sent.map((f) => [f.name, f.mime, Buffer.from(f.data).toString("hex")]),
+      [
+        ["notes.md", "text/markdown", Buffer.from("# Notes\nhéllo\n").toString("hex")],
+        ["pixel.png", "image/png", png.toString("hex")],
+        ["empty.txt", "text/plain", ""],
+      ],
+    );
     assert.ok(sent.every((f) => f.data instanceof Uint8Array));
   });
 
@@ -142,12 +165,20 @@ describe("files", () => {
     const backend = new FakeBackend();
     const { post } = apiOn(backend);
     const big = Buffer.alloc(MAX_ATTACHMENT_BYTES + 1, 7).toString("base64");
-    const error = await errorOf(await post("/api/conversations/web:big/messages", { text: "x", files: [{ name: "huge.bin", mime: "application/octet-stream", data: big }] }));
+    const error = await errorOf(
+      await post("/api/conversations/web:big/messages", {
+        text: "x",
+        files: [{ name: "huge.bin", mime: "application/octet-stream", data: big }],
+      }),
+    );
     assert.equal(error.status, 413);
     assert.equal(error.code, "payload_too_large");
     assert.match(error.message, /"huge\.bin" is 10 MB: files of at most 10 MB can be attached/);
     const exact = Buffer.alloc(MAX_ATTACHMENT_BYTES, 7).toString("base64");
-    const ok = await post("/api/conversations/web:big/messages", { text: "x", files: [{ name: "max.bin", mime: "application/octet-stream", data: exact }] });
+    const ok = await post("/api/conversations/web:big/messages", {
+      text: "x",
+      files: [{ name: "max.bin", mime: "application/octet-stream", data: exact }],
+    });
     assert.equal(ok.status, 200);
     await ok.text();
     assert.equal(backend.runs[0]?.options.files?.[0]?.data.length, MAX_ATTACHMENT_BYTES);
@@ -169,7 +200,15 @@ describe("files", () => {
 
 describe("questions", () => {
   const asking: Script = async function* (_m, _o, self) {
-    yield { type: "question", content: "Colour?", metadata: { id: "que_1", sessionId: "s", questions: [{ question: "Colour?", header: "Colour", options: [{ label: "Red", description: "" }], multiple: false }] } };
+    yield {
+      type: "question",
+      content: "Colour?",
+      metadata: {
+        id: "que_1",
+        sessionId: "s",
+        questions: [{ question: "Colour?", header: "Colour", options: [{ label: "Red", description: "" }], multiple: false }],
+      },
+    };
     const answer = await self.answerTo("que_1");
     yield { type: "message", content: JSON.stringify(answer), metadata: { partId: "p", messageId: "m" } };
     yield doneEvent({ stopped: false, failed: false });
@@ -298,7 +337,10 @@ describe("diff, undo, redo, fork, compact", () => {
 describe("the OpenAPI document", () => {
   test("documents every new route and body", async () => {
     const { call } = apiOn(new FakeBackend());
-    const doc = (await (await call("/api/openapi.json")).json()) as { paths: Record<string, Record<string, unknown>>; components: { schemas: Record<string, { properties?: Record<string, unknown> }> } };
+    const doc = (await (await call("/api/openapi.json")).json()) as {
+      paths: Record<string, Record<string, unknown>>;
+      components: { schemas: Record<string, { properties?: Record<string, unknown> }> };
+    };
     for (const [path, method] of [
       ["/api/agents", "get"],
       ["/api/commands", "get"],
@@ -317,7 +359,6 @@ describe("the OpenAPI document", () => {
     assert.ok(doc.components.schemas.ForkRequest?.properties?.key);
     assert.ok(doc.components.schemas.Conversation?.properties?.agent);
   });
-
 });
 
 describe("the new routes' guard and methods", () => {
@@ -339,7 +380,10 @@ describe("the new routes' guard and methods", () => {
       const init = { method, ...(body ? { body: JSON.stringify(body) } : {}) };
       const headers = { host: "127.0.0.1", "content-type": "application/json" };
       assert.equal((await app.request(path, { ...init, headers })).status, 401, `${method} ${path} without the token`);
-      const foreign = await app.request(path, { ...init, headers: { ...headers, authorization: `Bearer ${token}`, origin: "http://evil.example" } });
+      const foreign = await app.request(path, {
+        ...init,
+        headers: { ...headers, authorization: `Bearer ${token}`, origin: "http://evil.example" },
+      });
       assert.equal(foreign.status, 403, `${method} ${path} from another site`);
     }
     assert.deepEqual([backend.answers, backend.operations], [[], []]);

@@ -1,14 +1,14 @@
 import assert from "node:assert/strict";
-import { request } from "node:http";
 import { mkdtempSync, rmSync } from "node:fs";
+import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { freePort } from "../../src/opencode/local-server/managed-server.js";
-import { UnsafeListenError, checkListenAddress } from "../../src/web/security.js";
+import { checkListenAddress, UnsafeListenError } from "../../src/web/security.js";
 import { runCli } from "../support/cli.js";
 import { eventually } from "../support/run.js";
-import { type Frame, type WebStack, eventOf, eventsOf, postMessage, readFrames, replyPermission, startWebStack } from "./harness.js";
+import { eventOf, eventsOf, type Frame, postMessage, readFrames, replyPermission, startWebStack, type WebStack } from "./harness.js";
 
 let stack: WebStack;
 let base: string;
@@ -31,7 +31,11 @@ const textOf = (frames: Frame[]) =>
     .join("");
 const seqOf = (frame: Frame) => Number(frame.id?.slice(frame.id.lastIndexOf("-") + 1));
 const post = (url: string, body?: unknown, headers: Record<string, string> = {}) =>
-  fetch(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
 
 /** A GET with exactly these headers (fetch() sets Host and Sec-Fetch-Mode itself). Answers the status. */
 function rawGet(url: string, headers: Record<string, string>): Promise<number> {
@@ -78,7 +82,11 @@ describe("POST /api/conversations/{key}/messages: the answer as Server-Sent Even
     assert.ok((arrivals.at(-1) ?? 0) - (arrivals[0] ?? 0) > 200, `events (type@ms): ${seen.join(" ")}`);
     const runId = frames[0]?.id?.split("-")[0];
     assert.ok(runId);
-    assert.deepEqual(frames.map(seqOf), frames.map((_, i) => i + 1), "ids <run>-1, -2, … in order");
+    assert.deepEqual(
+      frames.map(seqOf),
+      frames.map((_, i) => i + 1),
+      "ids <run>-1, -2, … in order",
+    );
     assert.ok(frames.every((f) => f.id?.startsWith(`${runId}-`)));
     const done = eventOf(frames.at(-1) as Frame);
     assert.equal(done.type === "done" && done.metadata.reason, "completed");
@@ -95,14 +103,21 @@ describe("POST /api/conversations/{key}/messages: the answer as Server-Sent Even
     assert.equal(again.status, 200);
     const after = await readFrames(again);
     assert.equal(seqOf(after[0] as Frame), seqOf(last) + 1, "resumes right after the last frame received");
-    assert.deepEqual(after.map(seqOf), after.map((_, i) => seqOf(last) + 1 + i), "nothing repeated, nothing skipped");
+    assert.deepEqual(
+      after.map(seqOf),
+      after.map((_, i) => seqOf(last) + 1 + i),
+      "nothing repeated, nothing skipped",
+    );
     assert.equal(textOf([...before, ...after]), Array.from({ length: 30 }, (_, i) => `w${i} `).join(""));
     const done = eventOf(after.at(-1) as Frame);
     assert.equal(done.type === "done" && done.metadata.reason, "completed");
 
     // Without Last-Event-ID (or with another run's), the whole run again; the query form works too.
     const whole = await readFrames(await fetch(`${path(key)}/events`, { headers: { "last-event-id": "nope-3" } }));
-    assert.deepEqual(whole.map((f) => f.id), [...before, ...after].map((f) => f.id));
+    assert.deepEqual(
+      whole.map((f) => f.id),
+      [...before, ...after].map((f) => f.id),
+    );
     const tail = await readFrames(await fetch(`${path(key)}/events?lastEventId=${encodeURIComponent(last.id as string)}`));
     assert.equal(tail.length, after.length);
   });
@@ -170,18 +185,36 @@ describe("conversations", () => {
     const key = "web:transcript";
     await readFrames(await postMessage(base, key, { text: "[[reply:first answer]]" }));
     await readFrames(await postMessage(base, key, { text: "[[bash:echo listed]]" }));
-    const list = (await (await fetch(`${base}/api/conversations`)).json()) as { conversations: Array<{ key: string; title: string; running: boolean }> };
+    const list = (await (await fetch(`${base}/api/conversations`)).json()) as {
+      conversations: Array<{ key: string; title: string; running: boolean }>;
+    };
     const entry = list.conversations.find((c) => c.key === key);
     assert.equal(entry?.running, false);
     assert.equal(list.conversations[0]?.key, key, "newest first");
 
-    const read = (await (await fetch(path(key))).json()) as { turns: Array<{ text: string; events: Array<{ type: string; content: string }> }>; run: { running: boolean } };
-    assert.deepEqual(read.turns.map((t) => t.text), ["[[reply:first answer]]", "[[bash:echo listed]]"]);
-    assert.equal(read.turns[0]?.events.filter((e) => e.type === "message").map((e) => e.content).join(""), "first answer");
+    const read = (await (await fetch(path(key))).json()) as {
+      turns: Array<{ text: string; events: Array<{ type: string; content: string }> }>;
+      run: { running: boolean };
+    };
+    assert.deepEqual(
+      read.turns.map((t) => t.text),
+      ["[[reply:first answer]]", "[[bash:echo listed]]"],
+    );
+    assert.equal(
+      read.turns[0]?.events
+        .filter((e) => e.type === "message")
+        .map((e) => e.content)
+        .join(""),
+      "first answer",
+    );
     assert.equal(read.turns[1]?.events.find((e) => e.type === "tool_result")?.content, "listed\n");
     assert.equal(read.run.running, false);
 
-    const renamed = await fetch(path(key), { method: "PATCH", headers: { "content-type": "application/json" }, body: JSON.stringify({ title: "Renamed" }) });
+    const renamed = await fetch(path(key), {
+      method: "PATCH",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ title: "Renamed" }),
+    });
     assert.equal(renamed.status, 200);
     const again = (await (await fetch(`${base}/api/conversations`)).json()) as { conversations: Array<{ key: string; title: string }> };
     assert.equal(again.conversations.find((c) => c.key === key)?.title, "Renamed");
@@ -196,15 +229,33 @@ describe("conversations", () => {
     const health = (await (await fetch(`${base}/api/health`)).json()) as { ok: boolean; opencode: { healthy: boolean; version: string } };
     assert.equal(health.ok, true);
     assert.equal(health.opencode.version, "1.18.33");
-    const backends = (await (await fetch(`${base}/api/backends`)).json()) as { active: string; backends: Array<{ name: string; capabilities: string[] }> };
+    const backends = (await (await fetch(`${base}/api/backends`)).json()) as {
+      active: string;
+      backends: Array<{ name: string; capabilities: string[] }>;
+    };
     assert.equal(backends.active, "opencode");
     assert.equal(backends.backends.length, 6);
     assert.ok(backends.backends.find((b) => b.name === "opencode")?.capabilities.includes("streaming"));
     const models = (await (await fetch(`${base}/api/models`)).json()) as { models: Array<{ id: string }> };
-    assert.ok(models.models.some((m) => m.id === "fake/fake-model"), "the server's configured provider");
-    const doc = (await (await fetch(`${base}/api/openapi.json`)).json()) as { openapi: string; paths: Record<string, Record<string, unknown>> };
+    assert.ok(
+      models.models.some((m) => m.id === "fake/fake-model"),
+      "the server's configured provider",
+    );
+    const doc = (await (await fetch(`${base}/api/openapi.json`)).json()) as {
+      openapi: string;
+      paths: Record<string, Record<string, unknown>>;
+    };
     assert.equal(doc.openapi, "3.1.0");
-    for (const route of ["/api/conversations/{key}/messages", "/api/conversations/{key}/events", "/api/conversations/{key}/stop", "/api/permissions/{id}", "/api/conversations", "/api/conversations/{key}", "/api/health", "/api/backends"]) {
+    for (const route of [
+      "/api/conversations/{key}/messages",
+      "/api/conversations/{key}/events",
+      "/api/conversations/{key}/stop",
+      "/api/permissions/{id}",
+      "/api/conversations",
+      "/api/conversations/{key}",
+      "/api/health",
+      "/api/backends",
+    ]) {
       assert.ok(doc.paths[route], route);
     }
   });
@@ -212,21 +263,56 @@ describe("conversations", () => {
 
 describe("bad requests get a JSON error with the right status", () => {
   const cases: Array<[string, () => Promise<Response>, number, string]> = [
-    ["not JSON content", () => fetch(`${path("web:bad")}/messages`, { method: "POST", headers: { "content-type": "text/plain" }, body: "hi" }), 415, "unsupported_media_type"],
+    [
+      "not JSON content",
+      () => fetch(`${path("web:bad")}/messages`, { method: "POST", headers: { "content-type": "text/plain" }, body: "hi" }),
+      415,
+      "unsupported_media_type",
+    ],
     ["broken JSON", () => postMessage(base, "web:bad", "{text:"), 400, "bad_request"],
     ["no text", () => postMessage(base, "web:bad", {}), 400, "bad_request"],
     ["empty text", () => postMessage(base, "web:bad", { text: "   " }), 400, "bad_request"],
     ["an unknown field", () => postMessage(base, "web:bad", { text: "hi", evil: true }), 400, "bad_request"],
     ["a model that is not provider/model", () => postMessage(base, "web:bad", { text: "hi", model: "gpt" }), 400, "bad_request"],
     ["negative max turns", () => postMessage(base, "web:bad", { text: "hi", maxTurns: -1 }), 400, "bad_request"],
-    ["a body past the limit", () => fetch(path("web:bad"), { method: "PATCH", headers: { "content-type": "application/json" }, body: JSON.stringify({ title: "x".repeat(600_000) }) }), 413, "payload_too_large"],
-    ["a message past its (larger) limit", () => postMessage(base, "web:bad", { text: "x".repeat(15 * 1024 * 1024) }), 413, "payload_too_large"],
-    ["a file past the attachment limit", () => postMessage(base, "web:bad", { text: "x", files: [{ name: "big.bin", mime: "application/octet-stream", data: "A".repeat(14_000_000) }] }), 413, "payload_too_large"],
+    [
+      "a body past the limit",
+      () =>
+        fetch(path("web:bad"), {
+          method: "PATCH",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ title: "x".repeat(600_000) }),
+        }),
+      413,
+      "payload_too_large",
+    ],
+    [
+      "a message past its (larger) limit",
+      () => postMessage(base, "web:bad", { text: "x".repeat(15 * 1024 * 1024) }),
+      413,
+      "payload_too_large",
+    ],
+    [
+      "a file past the attachment limit",
+      () =>
+        postMessage(base, "web:bad", {
+          text: "x",
+          files: [{ name: "big.bin", mime: "application/octet-stream", data: "A".repeat(14_000_000) }],
+        }),
+      413,
+      "payload_too_large",
+    ],
     ["a bad conversation key", () => postMessage(base, "bad key!", { text: "hi" }), 400, "bad_request"],
     ["a bad permission reply", () => post(`${base}/api/permissions/per_x`, { reply: "maybe" }), 400, "bad_request"],
     ["an unknown permission", () => post(`${base}/api/permissions/per_nothing`, { reply: "once" }), 404, "not_found"],
     ["an unknown route", () => fetch(`${base}/api/nothing`), 404, "not_found"],
-    ["renaming nothing", () => fetch(path("web:none"), { method: "PATCH", headers: { "content-type": "application/json" }, body: JSON.stringify({ title: "x" }) }), 404, "not_found"],
+    [
+      "renaming nothing",
+      () =>
+        fetch(path("web:none"), { method: "PATCH", headers: { "content-type": "application/json" }, body: JSON.stringify({ title: "x" }) }),
+      404,
+      "not_found",
+    ],
   ];
   for (const [what, send, status, code] of cases) {
     test(what, async () => {
@@ -250,12 +336,23 @@ describe("safe by default", () => {
     assert.equal(evil.status, 403);
     assert.equal((await errorOf(evil)).code, "forbidden");
     assert.equal((await post(`${path("web:csrf")}/messages`, { text: "hi" }, { origin: "null" })).status, 403);
-    assert.equal((await fetch(`${base}/api/conversations`, { headers: { "sec-fetch-site": "cross-site", "sec-fetch-mode": "cors" } })).status, 403);
+    assert.equal(
+      (await fetch(`${base}/api/conversations`, { headers: { "sec-fetch-site": "cross-site", "sec-fetch-mode": "cors" } })).status,
+      403,
+    );
     // Another port of localhost is another origin ("same-site" to browsers).
-    assert.equal((await post(`${base}/api/conversations/web:csrf/stop`, undefined, { origin: "http://127.0.0.1:1", "sec-fetch-site": "same-site" })).status, 403);
+    assert.equal(
+      (await post(`${base}/api/conversations/web:csrf/stop`, undefined, { origin: "http://127.0.0.1:1", "sec-fetch-site": "same-site" }))
+        .status,
+      403,
+    );
     // The page itself may be opened from a link elsewhere.
     assert.equal(await rawGet(`${base}/`, { "sec-fetch-site": "cross-site", "sec-fetch-mode": "navigate" }), 200);
-    assert.equal(await rawGet(`${base}/api/conversations`, { "sec-fetch-site": "cross-site", "sec-fetch-mode": "navigate" }), 403, "the API is never for other sites");
+    assert.equal(
+      await rawGet(`${base}/api/conversations`, { "sec-fetch-site": "cross-site", "sec-fetch-mode": "navigate" }),
+      403,
+      "the API is never for other sites",
+    );
     // The page's own requests pass.
     const own = await post(`${path("web:csrf")}/stop`, undefined, { origin: base, "sec-fetch-site": "same-origin" });
     assert.equal(own.status, 200);
@@ -324,11 +421,13 @@ describe("pocketpaw serve", () => {
       const result = await runCli(["serve", "--port", String(port)], env, {
         timeoutMs: 30_000,
         onStart(child, output) {
-          served = eventually(() => (output().stdout.includes("listening on") ? true : undefined), 15_000, "the ready line").then(async () => {
-            const health = (await (await fetch(`http://127.0.0.1:${port}/api/health`)).json()) as { opencode: { version: string } };
-            child.kill("SIGTERM");
-            return health.opencode.version === "1.18.33" ? 1 : 0;
-          });
+          served = eventually(() => (output().stdout.includes("listening on") ? true : undefined), 15_000, "the ready line").then(
+            async () => {
+              const health = (await (await fetch(`http://127.0.0.1:${port}/api/health`)).json()) as { opencode: { version: string } };
+              child.kill("SIGTERM");
+              return health.opencode.version === "1.18.33" ? 1 : 0;
+            },
+          );
         },
       });
       assert.equal(await served, 1, "health answered through the served API");

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { Page } from "playwright-core";
-import { type TcpProxy, startTcpProxy } from "../support/tcp-proxy.js";
+import { startTcpProxy, type TcpProxy } from "../support/tcp-proxy.js";
 import { type Browser, launchBrowser } from "./browser.js";
-import { type WebStack, startWebStack } from "./harness.js";
+import { startWebStack, type WebStack } from "./harness.js";
 import type { PageDocument, PageWindow } from "./page-dom.js";
 
 // In page.evaluate() callbacks only (see page-dom.ts).
@@ -29,7 +29,9 @@ after(async () => {
 });
 
 /** A new tab on a new conversation, ready. */
-async function openConversation(options: { viewport?: { width: number; height: number }; base?: string } = {}): Promise<{ page: Page; key: string }> {
+async function openConversation(
+  options: { viewport?: { width: number; height: number }; base?: string } = {},
+): Promise<{ page: Page; key: string }> {
   const key = `web:b${Date.now().toString(36)}${counter++}`;
   const page = await browser.page(options.viewport);
   await page.goto(`${options.base ?? stack.url}/#${encodeURIComponent(key)}`);
@@ -61,7 +63,17 @@ describe("the dashboard in a browser", () => {
     const before = stack.model.requests.length;
     await send(page, "[[reply:picked]]");
     await finished(page);
-    assert.deepEqual([...new Set(stack.model.requests.slice(before).filter((r) => !r.isTitle).map((r) => r.model))], ["other-model"]);
+    assert.deepEqual(
+      [
+        ...new Set(
+          stack.model.requests
+            .slice(before)
+            .filter((r) => !r.isTitle)
+            .map((r) => r.model),
+        ),
+      ],
+      ["other-model"],
+    );
     await page.selectOption("#model", "");
     await page.close();
   });
@@ -149,7 +161,8 @@ describe("the dashboard in a browser", () => {
     const found = await page.evaluate(() => ({
       scripts: document.querySelectorAll(".log script, .log iframe").length,
       handlers: [...document.querySelectorAll(".log *")].filter((n) => [...n.attributes].some((a) => a.name.startsWith("on"))).length,
-      jsLinks: [...document.querySelectorAll(".log a")].filter((a) => (a.getAttribute("href") ?? "").toLowerCase().includes("javascript")).length,
+      jsLinks: [...document.querySelectorAll(".log a")].filter((a) => (a.getAttribute("href") ?? "").toLowerCase().includes("javascript"))
+        .length,
       toolOutput: document.querySelector(".turn:last-child .tool-output pre")?.textContent,
       userText: document.querySelector(".turn .bubble")?.textContent,
     }));

@@ -1,5 +1,5 @@
 import type { RunOptions } from "../../src/agent/backend.js";
-import { type AgentEvent, type QuestionEvent, type Todo, doneEvent } from "../../src/agent/events.js";
+import { type AgentEvent, doneEvent, type QuestionEvent, type Todo } from "../../src/agent/events.js";
 import { type Dashboard, startDashboard } from "../../src/web/server.js";
 import { FakeBackend } from "../support/fake-backend.js";
 
@@ -24,8 +24,25 @@ export const QUESTION: QuestionEvent["metadata"]["questions"] = [
 ];
 
 export const MULTI: QuestionEvent["metadata"]["questions"] = [
-  { question: "Which files should I format?", header: "Files", options: [{ label: "src/a.ts", description: "" }, { label: "src/b.ts", description: "" }, { label: "README.md", description: "" }], multiple: true },
-  { question: "Tabs or spaces?", header: "Indent", options: [{ label: "Tabs", description: "" }, { label: "Spaces", description: "" }], multiple: false },
+  {
+    question: "Which files should I format?",
+    header: "Files",
+    options: [
+      { label: "src/a.ts", description: "" },
+      { label: "src/b.ts", description: "" },
+      { label: "README.md", description: "" },
+    ],
+    multiple: true,
+  },
+  {
+    question: "Tabs or spaces?",
+    header: "Indent",
+    options: [
+      { label: "Tabs", description: "" },
+      { label: "Spaces", description: "" },
+    ],
+    multiple: false,
+  },
 ];
 
 export const TODOS: Todo[] = [
@@ -40,10 +57,17 @@ const text = (content: string, partId = "p1"): AgentEvent => ({ type: "message",
 async function* script(message: string, options: RunOptions, self: FakeBackend): AsyncGenerator<AgentEvent> {
   yield { type: "status", content: "", metadata: { state: "busy" } };
   if (message.includes("[[todo]]")) {
-    yield { type: "todo", content: "", metadata: { todos: TODOS.map((t) => ({ ...t, status: t.status === "in_progress" ? "pending" : t.status })) } };
+    yield {
+      type: "todo",
+      content: "",
+      metadata: { todos: TODOS.map((t) => ({ ...t, status: t.status === "in_progress" ? "pending" : t.status })) },
+    };
     yield { type: "todo", content: "", metadata: { todos: TODOS } };
   }
-  for (const [tag, questions] of [["[[question]]", QUESTION], ["[[multi]]", MULTI]] as const) {
+  for (const [tag, questions] of [
+    ["[[question]]", QUESTION],
+    ["[[multi]]", MULTI],
+  ] as const) {
     if (!message.includes(tag)) continue;
     const id = `que_${self.runs.length}`;
     const tool = { name: "question", callId: `call_${id}` };
@@ -59,7 +83,12 @@ async function* script(message: string, options: RunOptions, self: FakeBackend):
     yield {
       type: "files_changed",
       content: "",
-      metadata: { files: [{ path: "src/button.css", additions: 2, deletions: 1 }, { path: `docs/${HOSTILE}.md`, additions: 1, deletions: 0 }] },
+      metadata: {
+        files: [
+          { path: "src/button.css", additions: 2, deletions: 1 },
+          { path: `docs/${HOSTILE}.md`, additions: 1, deletions: 0 },
+        ],
+      },
     };
   }
   if (message.includes("[[wait]]")) {
@@ -69,7 +98,11 @@ async function* script(message: string, options: RunOptions, self: FakeBackend):
     return;
   }
   if (!/\[\[\w+\]\]/.test(message)) yield text(`echo: ${message}`);
-  yield { type: "token_usage", content: "", metadata: { input: 1200, output: 80, reasoning: 0, cacheRead: 0, cacheWrite: 0, cost: 0.0042, messageId: "m1" } };
+  yield {
+    type: "token_usage",
+    content: "",
+    metadata: { input: 1200, output: 80, reasoning: 0, cacheRead: 0, cacheWrite: 0, cost: 0.0042, messageId: "m1" },
+  };
   yield doneEvent({ stopped: false, failed: false });
 }
 

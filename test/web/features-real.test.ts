@@ -3,7 +3,7 @@ import { after, before, describe, test } from "node:test";
 import type { Page } from "playwright-core";
 import type { AgentEvent } from "../../src/agent/events.js";
 import { type Browser, launchBrowser } from "./browser.js";
-import { type Frame, type WebStack, eventOf, eventsOf, postMessage, readFrames, startWebStack } from "./harness.js";
+import { eventOf, eventsOf, type Frame, postMessage, readFrames, startWebStack, type WebStack } from "./harness.js";
 
 /**
  * The new features end to end: the HTTP API and the page against the real OpenCode server and
@@ -28,7 +28,11 @@ after(async () => {
 
 const path = (key: string) => `${base}/api/conversations/${encodeURIComponent(key)}`;
 const post = (url: string, body?: unknown) =>
-  fetch(url, { method: "POST", headers: { "content-type": "application/json" }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
 const text = (events: AgentEvent[]) =>
   events
     .filter((e) => e.type === "message")
@@ -63,7 +67,10 @@ describe("the new routes on the real server", () => {
       }
       return event?.type === "done";
     });
-    assert.deepEqual(asked?.metadata.questions[0]?.options.map((o) => o.label), ["Red", "Blue"]);
+    assert.deepEqual(
+      asked?.metadata.questions[0]?.options.map((o) => o.label),
+      ["Red", "Blue"],
+    );
     assert.match(text(eventsOf(frames)), /Answer received:.*Blue/s);
     const unknown = await post(`${base}/api/questions/que_nothing`, { reject: true });
     assert.equal(unknown.status, 404);

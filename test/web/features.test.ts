@@ -3,7 +3,7 @@ import { after, afterEach, before, describe, test } from "node:test";
 import type { Page } from "playwright-core";
 import { MAX_ATTACHMENT_BYTES } from "../../src/agent/backend.js";
 import { type Browser, launchBrowser } from "./browser.js";
-import { HOSTILE, type FakeStack, startFakeStack } from "./fake-stack.js";
+import { type FakeStack, HOSTILE, startFakeStack } from "./fake-stack.js";
 import type { PageDocument } from "./page-dom.js";
 
 // In page.waitForFunction() callbacks only (see page-dom.ts).
@@ -90,7 +90,11 @@ describe("the dashboard's features, on a fake backend", () => {
     const card = page.locator(`${lastTurn} .question`);
     await card.waitFor();
     const id = await card.getAttribute("data-question-id");
-    const answered = await fetch(`${stack.url}/api/questions/${id}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ answers: [["Orange"]] }) });
+    const answered = await fetch(`${stack.url}/api/questions/${id}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ answers: [["Orange"]] }),
+    });
     assert.equal(answered.status, 200);
     await finished(page);
     assert.equal(await card.locator(".outcome").textContent(), "Answered.");
@@ -176,7 +180,9 @@ describe("the dashboard's features, on a fake backend", () => {
     await page.waitForSelector("#attachments .chip[data-name='dropped.txt']");
 
     const runs = stack.backend.runs.length;
-    await page.setInputFiles("#file-input", [{ name: "huge.bin", mimeType: "application/octet-stream", buffer: Buffer.alloc(MAX_ATTACHMENT_BYTES + 1) }]);
+    await page.setInputFiles("#file-input", [
+      { name: "huge.bin", mimeType: "application/octet-stream", buffer: Buffer.alloc(MAX_ATTACHMENT_BYTES + 1) },
+    ]);
     await page.waitForSelector("#banner.error:visible");
     assert.match((await page.textContent("#banner")) ?? "", /“huge\.bin” is 10 MB: files of at most 10 MB can be attached/);
     assert.equal(await page.locator("#attachments .chip").count(), 2, "not attached");
@@ -204,7 +210,9 @@ describe("the dashboard's features, on a fake backend", () => {
     await send(page, "Plan the work [[todo]]");
     await finished(page);
     await page.waitForSelector("#todos:visible");
-    const items = await page.$$eval("#todos .todo", (nodes) => nodes.map((n) => [(n as unknown as { dataset: { status: string } }).dataset.status, n.querySelector(".todo-text")?.textContent]));
+    const items = await page.$$eval("#todos .todo", (nodes) =>
+      nodes.map((n) => [(n as unknown as { dataset: { status: string } }).dataset.status, n.querySelector(".todo-text")?.textContent]),
+    );
     assert.deepEqual(items, [
       ["completed", "Read the existing styles"],
       ["in_progress", "Pick the button colour with the person"],
@@ -315,7 +323,11 @@ describe("the dashboard's features, on a fake backend", () => {
 
     await send(page, "/nothing here");
     await finished(page);
-    assert.deepEqual([lastRun()?.message, lastRun()?.options.command], ["/nothing here", undefined], "not a command of the server: a message");
+    assert.deepEqual(
+      [lastRun()?.message, lastRun()?.options.command],
+      ["/nothing here", undefined],
+      "not a command of the server: a message",
+    );
     await assertInert(page);
     await page.close();
   });

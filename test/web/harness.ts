@@ -1,6 +1,6 @@
 import type { AgentEvent, PermissionReply } from "../../src/agent/events.js";
-import { type ScriptedModel, startScriptedModel } from "../../src/opencode/local-server/scripted-model.js";
 import { OpenCodeBackend } from "../../src/opencode/backend/backend.js";
+import { type ScriptedModel, startScriptedModel } from "../../src/opencode/local-server/scripted-model.js";
 import type { OcPermissionRule } from "../../src/opencode/rest/wire.js";
 import { MemorySessionStore } from "../../src/sessions/store.js";
 import { type Dashboard, type DashboardOptions, startDashboard } from "../../src/web/server.js";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { AgentEvent } from "../../src/agent/events.js";
-import { RunLog, followRun } from "../../src/web/run-log.js";
+import { followRun, RunLog } from "../../src/web/run-log.js";
 
 const chunk = (n: number): AgentEvent => ({ type: "message", content: `w${n} `, metadata: { partId: "p", messageId: "m" } });
 
@@ -9,8 +9,14 @@ describe("RunLog: a run's events, numbered and bounded", () => {
   test("ids are <run>-<seq>; since() gives what follows a point; seqOf() reads Last-Event-ID", () => {
     const log = new RunLog({ runId: "r1", key: "web:a", text: "hi" });
     for (let i = 1; i <= 5; i++) log.append(chunk(i));
-    assert.deepEqual(log.since(0).entries.map((e) => e.id), ["r1-1", "r1-2", "r1-3", "r1-4", "r1-5"]);
-    assert.deepEqual(log.since(3).entries.map((e) => e.seq), [4, 5]);
+    assert.deepEqual(
+      log.since(0).entries.map((e) => e.id),
+      ["r1-1", "r1-2", "r1-3", "r1-4", "r1-5"],
+    );
+    assert.deepEqual(
+      log.since(3).entries.map((e) => e.seq),
+      [4, 5],
+    );
     assert.equal(log.since(5).entries.length, 0);
     assert.equal(log.seqOf("r1-3"), 3);
     // Another run's id, a future one, garbage: from the start.
@@ -27,7 +33,10 @@ describe("RunLog: a run's events, numbered and bounded", () => {
     assert.equal(all.entries.at(-1)?.seq, 5_000);
     const first = all.entries[0]?.seq ?? 0;
     // Contiguous up to the newest, and no gap for a reader that is inside the window.
-    assert.deepEqual(all.entries.map((e) => e.seq), Array.from({ length: 5_001 - first }, (_, i) => first + i));
+    assert.deepEqual(
+      all.entries.map((e) => e.seq),
+      Array.from({ length: 5_001 - first }, (_, i) => first + i),
+    );
     assert.equal(log.since(first).gap, false);
   });
 
@@ -45,7 +54,10 @@ describe("RunLog: a run's events, numbered and bounded", () => {
       if (i % 10 === 0) await new Promise((r) => setTimeout(r, 1));
     }
     log.finish();
-    assert.deepEqual(await reader, Array.from({ length: 49 }, (_, i) => i + 2));
+    assert.deepEqual(
+      await reader,
+      Array.from({ length: 49 }, (_, i) => i + 2),
+    );
   });
 
   test("followRun stops when its reader goes away, while the run goes on", async () => {

@@ -18,7 +18,8 @@ declare const document: PageDocument;
 
 const out = process.argv[2] ?? fileURLToPath(new URL("../../docs/dashboard.png", import.meta.url));
 
-const TODOS = "completed:Read the current styles|in_progress:high:Add a dark palette|Switch themes with prefers-color-scheme|Check contrast in both themes";
+const TODOS =
+  "completed:Read the current styles|in_progress:high:Add a dark palette|Switch themes with prefers-color-scheme|Check contrast in both themes";
 const CSS = "@media (prefers-color-scheme: dark) {\n  :root { --bg: #0f1115; --text: #e6e8ec; }\n}\n";
 const QUESTION = JSON.stringify({
   questions: [
@@ -59,7 +60,8 @@ try {
   await page.waitForSelector(".files pre.diff");
   await page.waitForFunction(() => document.getElementById("title")?.textContent === "A dark theme for the site");
   await page.evaluate(() => {
-    for (const bubble of document.querySelectorAll(".bubble")) bubble.textContent = (bubble.textContent ?? "").replace(/\s*\[\[[\s\S]*\]\]\s*/g, "").trim();
+    for (const bubble of document.querySelectorAll(".bubble"))
+      bubble.textContent = (bubble.textContent ?? "").replace(/\s*\[\[[\s\S]*\]\]\s*/g, "").trim();
     document.querySelector(".log")?.scrollTo({ top: 1e6 });
   });
   await page.waitForTimeout(300);

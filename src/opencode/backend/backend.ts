@@ -21,16 +21,16 @@ import { abortable } from "../../util/abortable.js";
 import { EventHub, type EventHubOptions } from "../events/event-hub.js";
 import { OpenCodeClient } from "../rest/client.js";
 import type { OcPermissionRule } from "../rest/wire.js";
-import { ServerCatalog, needsRoute } from "./catalog.js";
+import { needsRoute, ServerCatalog } from "./catalog.js";
 import { OpenCodeConversations } from "./conversations.js";
 import { detectServer } from "./detect.js";
 import { diagnose } from "./diagnose.js";
-import { type LiveOptions, followEvents } from "./follow-events.js";
+import { followEvents, type LiveOptions } from "./follow-events.js";
 import { followNdjson } from "./follow-ndjson.js";
+import { ConversationHistory } from "./history.js";
 import { KeyedLock } from "./keyed-lock.js";
 import { RunState, type Turn } from "./run-state.js";
 import type { ServerProfile } from "./server-profile.js";
-import { ConversationHistory } from "./history.js";
 import { ConversationSessions, type NewTurn, SessionGoneError } from "./sessions.js";
 import { commandName, turnRequest } from "./turn-request.js";
 
@@ -157,7 +157,8 @@ export class OpenCodeBackend implements Backend {
 
   /** Work on a conversation's past, between its runs: refused while one runs here, and no run starts meanwhile. */
   private async between<T>(key: string, work: () => Promise<T>): Promise<T> {
-    if (this.active.has(key)) throw new BackendError("session", `A turn of ${key} is running; stop it or wait until it ends, then try again.`);
+    if (this.active.has(key))
+      throw new BackendError("session", `A turn of ${key} is running; stop it or wait until it ends, then try again.`);
     const release = await this.locks.acquire(key);
     try {
       return await work();

@@ -21,12 +21,16 @@ export class ServerCatalog {
   agents(fresh = true): Promise<AgentInfo[]> {
     if (fresh || !this.agentList || Date.now() - this.agentList.at > CACHE_MS) {
       const list = needsRoute(this.client.agents(), "listing agents", true).then((agents) =>
-        agents.filter((a) => a.hidden !== true).map((a): AgentInfo => ({
-          name: a.name,
-          description: a.description ?? "",
-          mode: a.mode === "primary" || a.mode === "subagent" ? a.mode : "all",
-          builtIn: a.native === true,
-        })),
+        agents
+          .filter((a) => a.hidden !== true)
+          .map(
+            (a): AgentInfo => ({
+              name: a.name,
+              description: a.description ?? "",
+              mode: a.mode === "primary" || a.mode === "subagent" ? a.mode : "all",
+              builtIn: a.native === true,
+            }),
+          ),
       );
       this.agentList = { at: Date.now(), list };
       list.catch(() => {
@@ -67,7 +71,10 @@ export class ServerCatalog {
   async checkCommand(command: string): Promise<void> {
     const commands = await this.commands(false);
     if (commands.some((c) => c.name === command)) return;
-    throw new OpenCodeError("bad_request", `The server has no command "/${command}"; it has ${commands.map((c) => `/${c.name}`).join(", ") || "none"}.`);
+    throw new OpenCodeError(
+      "bad_request",
+      `The server has no command "/${command}"; it has ${commands.map((c) => `/${c.name}`).join(", ") || "none"}.`,
+    );
   }
 }
 
@@ -82,7 +89,11 @@ export async function needsRoute<T>(work: Promise<T>, feature: string, anyNotFou
     return await work;
   } catch (error) {
     if (error instanceof NotOpenCodeError || (error instanceof ApiError && error.status === 404 && (anyNotFound || !error.errorName))) {
-      throw new OpenCodeError("unsupported", `This OpenCode server's release does not support ${feature}; upgrade it (\`npm install -g opencode-ai@latest\`) to use it.`, { cause: error });
+      throw new OpenCodeError(
+        "unsupported",
+        `This OpenCode server's release does not support ${feature}; upgrade it (\`npm install -g opencode-ai@latest\`) to use it.`,
+        { cause: error },
+      );
     }
     throw error;
   }

@@ -1,6 +1,6 @@
 import type { OpenCodeClient } from "../rest/client.js";
 import type { OcFileDiff, OcMessage } from "../rest/wire.js";
-import { ChangedFiles, type FileChange, diffText, mergeChanges } from "../translate/changed-files.js";
+import { ChangedFiles, diffText, type FileChange, mergeChanges } from "../translate/changed-files.js";
 
 /** How long the end of a turn waits for the server's diff before it reports the tools' changes alone. */
 const DIFF_WAIT_MS = 5_000;
@@ -28,7 +28,10 @@ export async function turnChanges(
     const previous = stored.filter((m) => isPrompt(m) && m.info.id < userMessageId).at(-1);
     if (previous) server = sinceEarlier(server, await serverDiff(client, sessionId, previous.info.id));
   }
-  return mergeChanges(server.flatMap((d) => tools.fromEntry(d, d.file) ?? []), tools.list());
+  return mergeChanges(
+    server.flatMap((d) => tools.fromEntry(d, d.file) ?? []),
+    tools.list(),
+  );
 }
 
 async function serverDiff(client: OpenCodeClient, sessionId: string, userMessageId: string): Promise<OcFileDiff[]> {
@@ -64,7 +67,12 @@ export async function conversationDiff(client: OpenCodeClient, sessionId: string
   const texts: string[] = [];
   for (const user of turns) {
     const tools = new ChangedFiles();
-    await noteTools(client, messages.filter((m) => m.info.parentID === user.info.id), tools, 0);
+    await noteTools(
+      client,
+      messages.filter((m) => m.info.parentID === user.info.id),
+      tools,
+      0,
+    );
     if (tools.toolsRun > 0) texts.push(diffText(await turnChanges(client, sessionId, user.info.id, tools, messages)));
   }
   return texts.join("");
@@ -85,7 +93,12 @@ async function noteTools(client: OpenCodeClient, answers: OcMessage[], tools: Ch
       const child = part.tool === "task" ? part.state?.metadata?.sessionId : undefined;
       if (typeof child === "string" && depth < MAX_DEPTH) {
         const childMessages = await client.messages(child).catch((): OcMessage[] => []);
-        await noteTools(client, childMessages.filter((m) => m.info.role === "assistant"), tools, depth + 1);
+        await noteTools(
+          client,
+          childMessages.filter((m) => m.info.role === "assistant"),
+          tools,
+          depth + 1,
+        );
       }
     }
   }

@@ -3,7 +3,7 @@ import { UnknownConversationError } from "../../agent/errors.js";
 import { parseModel } from "../../config/settings.js";
 import type { ConversationRecord, ConversationScope, SessionStore } from "../../sessions/store.js";
 import type { OpenCodeClient } from "../rest/client.js";
-import { ApiError, OpenCodeError, isSessionGone } from "../rest/errors.js";
+import { ApiError, isSessionGone, OpenCodeError } from "../rest/errors.js";
 import { transcriptOf } from "../translate/transcript.js";
 
 /**
@@ -57,7 +57,11 @@ export class OpenCodeConversations {
       return { conversation: record, turns: transcriptOf(messages), raw: messages };
     } catch (error) {
       if (isSessionGone(error)) {
-        throw new OpenCodeError("session", `The server no longer has ${key}'s session ${record.sessionId}; \`pocketpaw sessions forget ${key}\` drops it here.`, { cause: error });
+        throw new OpenCodeError(
+          "session",
+          `The server no longer has ${key}'s session ${record.sessionId}; \`pocketpaw sessions forget ${key}\` drops it here.`,
+          { cause: error },
+        );
       }
       throw error;
     }

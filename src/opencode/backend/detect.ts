@@ -1,13 +1,13 @@
 import type { OpenCodeClient } from "../rest/client.js";
 import { ApiError, AuthError, NotOpenCodeError, UnsupportedVersionError } from "../rest/errors.js";
 import {
+  isOpenCodeApiDoc,
   NO_HEALTH_ROUTE,
   NO_HEALTH_ROUTE_VERSION,
   OPENCODE_2,
   OPENCODE_2_VERSION,
-  type ServerProfile,
-  isOpenCodeApiDoc,
   profileFor,
+  type ServerProfile,
 } from "./server-profile.js";
 
 /**
@@ -20,7 +20,8 @@ export async function detectServer(client: OpenCodeClient): Promise<ServerProfil
   let profile: ServerProfile;
   try {
     const health = await client.health();
-    if (typeof health?.version !== "string") throw new NotOpenCodeError(client.displayUrl, "GET /global/health did not answer with a version");
+    if (typeof health?.version !== "string")
+      throw new NotOpenCodeError(client.displayUrl, "GET /global/health did not answer with a version");
     profile = profileFor(health.version, "events");
   } catch (error) {
     // OpenCode 2 always asks for a password, and refuses with its web page where 1.x sends an
@@ -29,7 +30,8 @@ export async function detectServer(client: OpenCodeClient): Promise<ServerProfil
       throw new UnsupportedVersionError(client.displayUrl, OPENCODE_2_VERSION, OPENCODE_2);
     }
     // A missing route answers 404, the web UI (HTML), or (1.0-1.2) a 500 `UnknownError`.
-    const missing = error instanceof NotOpenCodeError || (error instanceof ApiError && (error.isNotFound || error.errorName === "UnknownError"));
+    const missing =
+      error instanceof NotOpenCodeError || (error instanceof ApiError && (error.isNotFound || error.errorName === "UnknownError"));
     if (!missing) throw error;
     // OpenCode before 1.1 has no /global/health, but its OpenAPI document gives it away.
     const doc = await client.apiDoc().catch(() => undefined);

@@ -3,9 +3,17 @@ import type { Check } from "../../agent/backend.js";
 import { parseModel } from "../../config/settings.js";
 import { isThisMachine } from "../../util/loopback.js";
 import { type ClientOptions, OpenCodeClient } from "../rest/client.js";
-import { ApiError, AuthError, NotOpenCodeError, OpenCodeError, TimeoutError, UnreachableError, UnsupportedVersionError } from "../rest/errors.js";
-import type { ServerProfile } from "./server-profile.js";
+import {
+  ApiError,
+  AuthError,
+  NotOpenCodeError,
+  OpenCodeError,
+  TimeoutError,
+  UnreachableError,
+  UnsupportedVersionError,
+} from "../rest/errors.js";
 import { readSseData } from "../transport/sse.js";
+import type { ServerProfile } from "./server-profile.js";
 
 const EVENT_STREAM_WAIT_MS = 5_000;
 export const SERVER_CHECKS = ["server answers", "OpenCode", "credentials", "model", "directory", "event stream"] as const;
@@ -81,7 +89,9 @@ export async function diagnose(
     name: "OpenCode",
     status: status === "tested" || status === "supported" ? "ok" : "warn",
     detail: `${profile.version}${profile.protocol === "ndjson" ? " (the seed's NDJSON protocol)" : ""} · ${profile.support.summary}`,
-    ...(status === "newer" || status === "unknown" ? { fix: "pocketpaw drives it; if something misbehaves, try a tested release (`pocketpaw health` names them)." } : {}),
+    ...(status === "newer" || status === "unknown"
+      ? { fix: "pocketpaw drives it; if something misbehaves, try a tested release (`pocketpaw health` names them)." }
+      : {}),
   });
 
   if (!client.hasCredentials) {
@@ -93,7 +103,12 @@ export async function diagnose(
     );
     checks.push(
       open
-        ? { name: "credentials", status: "warn", detail: "accepted, but the server does not ask for any", fix: "Anyone who reaches the server can use it: start it with OPENCODE_SERVER_PASSWORD set." }
+        ? {
+            name: "credentials",
+            status: "warn",
+            detail: "accepted, but the server does not ask for any",
+            fix: "Anyone who reaches the server can use it: start it with OPENCODE_SERVER_PASSWORD set.",
+          }
         : { name: "credentials", status: "ok", detail: `accepted (user ${options.username})` },
     );
   }
@@ -115,21 +130,35 @@ async function checkModel(client: OpenCodeClient, configured: string, source: st
     const whose = configured ? `POCKETPAW_OPENCODE_MODEL, from ${source}` : "the server's default";
     if (!chosen) {
       if (providers.length === 0) {
-        return { name: "model", status: "fail", detail: "the server has no model provider configured", fix: "Configure one on the server: `opencode auth login`, or a provider in opencode.json." };
+        return {
+          name: "model",
+          status: "fail",
+          detail: "the server has no model provider configured",
+          fix: "Configure one on the server: `opencode auth login`, or a provider in opencode.json.",
+        };
       }
       return { name: "model", status: "ok", detail: `none chosen: the server picks one of ${providers.map((p) => p.id).join(", ")}` };
     }
     const ref = parseModel(chosen);
     const provider = ref && providers.find((p) => p.id === ref.providerID);
     const models = Object.keys(provider?.models ?? {});
-    if (ref && provider && models.includes(ref.modelID)) return { name: "model", status: "ok", detail: `${chosen} (${whose}) exists on the server` };
+    if (ref && provider && models.includes(ref.modelID))
+      return { name: "model", status: "ok", detail: `${chosen} (${whose}) exists on the server` };
     const fix = !provider
       ? `The server's providers are ${providers.map((p) => p.id).join(", ") || "none"}; set POCKETPAW_OPENCODE_MODEL to one of their models, or configure ${ref?.providerID ?? "the provider"} on the server (\`opencode auth login\`).`
-      : `${provider.id} has ${models.slice(0, 8).map((m) => `${provider.id}/${m}`).join(", ")}${models.length > 8 ? ", …" : ""}.`;
+      : `${provider.id} has ${models
+          .slice(0, 8)
+          .map((m) => `${provider.id}/${m}`)
+          .join(", ")}${models.length > 8 ? ", …" : ""}.`;
     return { name: "model", status: "fail", detail: `${chosen} (${whose}) is not a model of this server`, fix };
   } catch (error) {
     if (!(error instanceof OpenCodeError)) throw error;
-    return { name: "model", status: "warn", detail: `could not read the server's providers: ${error.message}`, fix: "Turns may still work; `pocketpaw ask hi` tells." };
+    return {
+      name: "model",
+      status: "warn",
+      detail: `could not read the server's providers: ${error.message}`,
+      fix: "Turns may still work; `pocketpaw ask hi` tells.",
+    };
   }
 }
 
@@ -137,13 +166,26 @@ async function checkDirectory(client: OpenCodeClient, directory: string): Promis
   try {
     if (!directory) {
       const paths = await client.paths();
-      return { name: "directory", status: "ok", detail: `the server's own working directory${paths.directory ? `, ${paths.directory}` : ""}` };
+      return {
+        name: "directory",
+        status: "ok",
+        detail: `the server's own working directory${paths.directory ? `, ${paths.directory}` : ""}`,
+      };
     }
     if (!isAbsolute(directory) && !/^[A-Za-z]:[\\/]/.test(directory)) {
-      return { name: "directory", status: "fail", detail: `"${directory}" is a relative path`, fix: "Set POCKETPAW_OPENCODE_DIRECTORY to an absolute path on the server's machine." };
+      return {
+        name: "directory",
+        status: "fail",
+        detail: `"${directory}" is a relative path`,
+        fix: "Set POCKETPAW_OPENCODE_DIRECTORY to an absolute path on the server's machine.",
+      };
     }
     const entries = await client.listFiles(".");
-    return { name: "directory", status: "ok", detail: `${directory} exists on the server (${entries.length} entr${entries.length === 1 ? "y" : "ies"})` };
+    return {
+      name: "directory",
+      status: "ok",
+      detail: `${directory} exists on the server (${entries.length} entr${entries.length === 1 ? "y" : "ies"})`,
+    };
   } catch (error) {
     if (!(error instanceof OpenCodeError)) throw error;
     if (error instanceof ApiError && directory) {
@@ -180,7 +222,12 @@ async function checkEventStream(client: OpenCodeClient, version: string): Promis
       };
     }
     const message = error instanceof Error ? error.message : String(error);
-    return { name: "event stream", status: "fail", detail: message, fix: "Turns need the event stream; check what stands between pocketpaw and the server." };
+    return {
+      name: "event stream",
+      status: "fail",
+      detail: message,
+      fix: "Turns need the event stream; check what stands between pocketpaw and the server.",
+    };
   } finally {
     clearTimeout(timer);
     stop.abort();

@@ -79,7 +79,8 @@ async function streamLive(inbox: AsyncQueue<Item>, timeoutMs: number): Promise<b
     if (item.kind === "connected") return true;
     if (item.kind === "fatal") throw item.error;
     if (item.kind === "stop") return false;
-    if (Date.now() > waitUntil) throw new OpenCodeError("timeout", `The OpenCode server's event stream did not open within ${timeoutMs / 1000} s.`);
+    if (Date.now() > waitUntil)
+      throw new OpenCodeError("timeout", `The OpenCode server's event stream did not open within ${timeoutMs / 1000} s.`);
   }
 }
 
@@ -147,7 +148,10 @@ class LiveFollower {
         if (this.downSince === undefined) {
           this.downSince = Date.now();
           this.translator.markGap();
-          yield statusEvent({ state: "reconnecting", reason: item.error.message }, `Lost the OpenCode event stream (${item.error.message}); reconnecting…`);
+          yield statusEvent(
+            { state: "reconnecting", reason: item.error.message },
+            `Lost the OpenCode event stream (${item.error.message}); reconnecting…`,
+          );
         }
         return false;
       case "fatal":
@@ -167,10 +171,18 @@ class LiveFollower {
     const now = Date.now();
     const { reconnectTimeoutMs, settleMs } = this.options;
     if (this.downSince !== undefined && now - this.downSince > reconnectTimeoutMs) {
-      throw new OpenCodeError("unreachable", `Lost the OpenCode server at ${this.client.displayUrl} mid-run and could not reconnect within ${reconnectTimeoutMs / 1000} s. The run may still be going on the server.`);
+      throw new OpenCodeError(
+        "unreachable",
+        `Lost the OpenCode server at ${this.client.displayUrl} mid-run and could not reconnect within ${reconnectTimeoutMs / 1000} s. The run may still be going on the server.`,
+      );
     }
     if (this.stopDeadline !== undefined && now > this.stopDeadline) return true;
-    if (this.stopDeadline === undefined && this.downSince === undefined && !this.translator.started && now - this.lastSign > this.options.stallMs) {
+    if (
+      this.stopDeadline === undefined &&
+      this.downSince === undefined &&
+      !this.translator.started &&
+      now - this.lastSign > this.options.stallMs
+    ) {
       yield* this.checkStalled();
     }
     // Idle without the turn looking complete: look at storage (covers servers that send idle

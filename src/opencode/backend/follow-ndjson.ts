@@ -1,7 +1,7 @@
 import type { AgentEvent } from "../../agent/events.js";
 import type { OpenCodeClient } from "../rest/client.js";
 import { OpenCodeError } from "../rest/errors.js";
-import { type OcEvent, type OcMessage, messageEvents } from "../rest/wire.js";
+import { messageEvents, type OcEvent, type OcMessage } from "../rest/wire.js";
 import { filesChangedEvent } from "../translate/agent-events.js";
 import { changedFiles } from "../translate/changed-files.js";
 import { TurnTranslator } from "../translate/translate.js";
@@ -17,7 +17,11 @@ import type { Turn } from "./run-state.js";
  */
 export async function* followNdjson(client: OpenCodeClient, turn: Turn): AsyncGenerator<AgentEvent> {
   const { run, sessionId, signal, request } = turn;
-  if (request.kind !== "prompt") throw new OpenCodeError("unsupported", "This server speaks the seed's NDJSON protocol, which has no commands: send the text as a message instead.");
+  if (request.kind !== "prompt")
+    throw new OpenCodeError(
+      "unsupported",
+      "This server speaks the seed's NDJSON protocol, which has no commands: send the text as a message instead.",
+    );
   if (signal.aborted) return run.stopping("stop"); // nothing sent yet: nothing to stop
   const translator = run.begin(new TurnTranslator({ sessionId, userMessageId: newMessageId(turn.after), anyAssistant: true }));
   const reading = new AbortController();
@@ -29,9 +33,11 @@ export async function* followNdjson(client: OpenCodeClient, turn: Turn): AsyncGe
   const onAbort = () => stop("stop");
   signal.addEventListener("abort", onAbort, { once: true });
   try {
-    const response = await client.promptStream(sessionId, request.body(translator.userMessageId), reading.signal).catch((error: unknown) => {
-      throw promptFailure(error, sessionId);
-    });
+    const response = await client
+      .promptStream(sessionId, request.body(translator.userMessageId), reading.signal)
+      .catch((error: unknown) => {
+        throw promptFailure(error, sessionId);
+      });
     for await (const line of readNdjsonLines(response.body as unknown as AsyncIterable<Uint8Array>)) {
       for (const event of parseNdjsonLine(line)) {
         for (const out of translator.handle(event)) yield out;

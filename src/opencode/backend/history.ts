@@ -35,25 +35,31 @@ export class ConversationHistory {
    */
   async undo(key: string): Promise<boolean> {
     const record = this.conversations.known(key);
-    return busyOrGone(record, (async () => {
-      const [session, messages] = await Promise.all([this.client.getSession(record.sessionId), this.client.messages(record.sessionId)]);
-      const hiddenFrom = session.revert?.messageID;
-      const last = messages.filter((m) => isPrompt(m) && !(hiddenFrom && m.info.id >= hiddenFrom)).at(-1);
-      if (!last) return false;
-      await needsRoute(this.client.revert(record.sessionId, last.info.id), "undo (revert)");
-      return true;
-    })());
+    return busyOrGone(
+      record,
+      (async () => {
+        const [session, messages] = await Promise.all([this.client.getSession(record.sessionId), this.client.messages(record.sessionId)]);
+        const hiddenFrom = session.revert?.messageID;
+        const last = messages.filter((m) => isPrompt(m) && !(hiddenFrom && m.info.id >= hiddenFrom)).at(-1);
+        if (!last) return false;
+        await needsRoute(this.client.revert(record.sessionId, last.info.id), "undo (revert)");
+        return true;
+      })(),
+    );
   }
 
   /** Shows again everything undo hid (every undone turn at once: that is what the server offers). */
   async redo(key: string): Promise<boolean> {
     const record = this.conversations.known(key);
-    return busyOrGone(record, (async () => {
-      const session = await this.client.getSession(record.sessionId);
-      if (!session.revert?.messageID) return false;
-      await needsRoute(this.client.unrevert(record.sessionId), "redo (unrevert)");
-      return true;
-    })());
+    return busyOrGone(
+      record,
+      (async () => {
+        const session = await this.client.getSession(record.sessionId);
+        if (!session.revert?.messageID) return false;
+        await needsRoute(this.client.unrevert(record.sessionId), "redo (unrevert)");
+        return true;
+      })(),
+    );
   }
 
   async fork(key: string, newKey: string): Promise<ConversationRecord> {
@@ -95,7 +101,11 @@ export class ConversationHistory {
     if (configured) return configured;
     const provider = providers.find((p) => defaults[p.id]) ?? providers[0];
     const modelID = provider ? (defaults[provider.id] ?? Object.keys(provider.models ?? {})[0]) : undefined;
-    if (!provider || !modelID) throw new BackendError("bad_request", "No model to compact with: the server has no model configured. Set POCKETPAW_OPENCODE_MODEL (provider/model).");
+    if (!provider || !modelID)
+      throw new BackendError(
+        "bad_request",
+        "No model to compact with: the server has no model configured. Set POCKETPAW_OPENCODE_MODEL (provider/model).",
+      );
     return { providerID: provider.id, modelID };
   }
 }
@@ -106,10 +116,18 @@ async function busyOrGone<T>(record: ConversationRecord, work: Promise<T>): Prom
     return await work;
   } catch (error) {
     if (error instanceof ApiError && error.isBusy) {
-      throw new BackendError("session", `${record.key} is busy on the server (a turn is running); stop it or wait until it ends, then try again.`, { cause: error });
+      throw new BackendError(
+        "session",
+        `${record.key} is busy on the server (a turn is running); stop it or wait until it ends, then try again.`,
+        { cause: error },
+      );
     }
     if (error instanceof ApiError && error.isNotFound) {
-      throw new BackendError("session", `The server no longer has ${record.key}'s session ${record.sessionId}; \`pocketpaw sessions forget ${record.key}\` drops it here.`, { cause: error });
+      throw new BackendError(
+        "session",
+        `The server no longer has ${record.key}'s session ${record.sessionId}; \`pocketpaw sessions forget ${record.key}\` drops it here.`,
+        { cause: error },
+      );
     }
     throw error;
   }

@@ -29,7 +29,11 @@ export async function sendPrompt(client: OpenCodeClient, sessionId: string, body
       if (!answered) throw error; // the server itself is gone: said as it is
       if (attempt === 2) {
         const why = error instanceof UnreachableError ? error.detail : "no answer in time";
-        throw new OpenCodeError("unreachable", `The prompt did not get through to the OpenCode server at ${client.displayUrl} (twice: ${why}), though the server is up and its event stream works. Something between pocketpaw and the server (a proxy, a firewall) may be dropping requests; try again.`, { cause: error });
+        throw new OpenCodeError(
+          "unreachable",
+          `The prompt did not get through to the OpenCode server at ${client.displayUrl} (twice: ${why}), though the server is up and its event stream works. Something between pocketpaw and the server (a proxy, a firewall) may be dropping requests; try again.`,
+          { cause: error },
+        );
       }
     }
   }

@@ -1,5 +1,5 @@
 import type { RunStatus } from "../../agent/backend.js";
-import { type DoneEvent, type ErrorEvent, doneEvent, errorEvent } from "../../agent/events.js";
+import { type DoneEvent, doneEvent, type ErrorEvent, errorEvent } from "../../agent/events.js";
 import { OpenCodeError } from "../rest/errors.js";
 import type { TurnTranslator } from "../translate/translate.js";
 import type { TurnRequest } from "./turn-request.js";

@@ -33,7 +33,11 @@ export type SupportStatus = VersionSupport["status"];
 export function supportOf(version: string): VersionSupport {
   const v = parseVersion(version);
   if (!v) {
-    return { status: "unknown", usable: true, summary: `unknown: "${version}" is not an OpenCode release number; pocketpaw is tested with ${listTested()}.` };
+    return {
+      status: "unknown",
+      usable: true,
+      summary: `unknown: "${version}" is not an OpenCode release number; pocketpaw is tested with ${listTested()}.`,
+    };
   }
   if (v[0] >= 2) return { status: "newer", usable: false, summary: OPENCODE_2 };
   if ((TESTED_VERSIONS as readonly string[]).includes(version)) {
@@ -43,7 +47,11 @@ export function supportOf(version: string): VersionSupport {
     return { status: "too_old", usable: false, summary: `this OpenCode version is too old for pocketpaw; ${UPGRADE}.` };
   }
   if (compareVersions(version, NEWEST_TESTED) > 0) {
-    return { status: "newer", usable: true, summary: `untested: newer than the newest tested release (${NEWEST_TESTED}): it should work; please report anything that does not.` };
+    return {
+      status: "newer",
+      usable: true,
+      summary: `untested: newer than the newest tested release (${NEWEST_TESTED}): it should work; please report anything that does not.`,
+    };
   }
   return { status: "supported", usable: true, summary: `supported: OpenCode ${version} is within the tested range (${listTested()}).` };
 }

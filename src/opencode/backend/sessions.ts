@@ -2,7 +2,7 @@ import { titleFor } from "../../agent/backend.js";
 import type { StatusEvent } from "../../agent/events.js";
 import type { ConversationRecord, ConversationScope, SessionStore } from "../../sessions/store.js";
 import type { OpenCodeClient } from "../rest/client.js";
-import { OpenCodeError, isSessionGone } from "../rest/errors.js";
+import { isSessionGone, OpenCodeError } from "../rest/errors.js";
 import type { OcPermissionRule } from "../rest/wire.js";
 import { statusEvent } from "../translate/agent-events.js";
 
@@ -22,7 +22,10 @@ export interface OpenedSession {
 
 /** The server no longer has the session a prompt was sent to: the run goes on in a new one. */
 export class SessionGoneError extends OpenCodeError {
-  constructor(readonly sessionId: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly sessionId: string,
+    options?: { cause?: unknown },
+  ) {
     super("session", `The OpenCode server no longer has session ${sessionId}.`, options);
   }
 }
@@ -82,7 +85,16 @@ export class ConversationSessions {
     const session = await this.client.createSession({ title, permission: this.permission });
     this.verified.add(session.id);
     const now = Date.now();
-    const record: ConversationRecord = { ...scope, sessionId: session.id, title, model: turn.model, agent: turn.agent, createdAt: now, lastUsedAt: now, lastMessageId: "" };
+    const record: ConversationRecord = {
+      ...scope,
+      sessionId: session.id,
+      title,
+      model: turn.model,
+      agent: turn.agent,
+      createdAt: now,
+      lastUsedAt: now,
+      lastMessageId: "",
+    };
     this.store.put(record);
     const announce = previous
       ? statusEvent(

@@ -40,7 +40,14 @@ export function turnRequest(message: string, o: TurnRequestOptions): TurnRequest
       kind: "command",
       command,
       // The command route takes the model as a "provider/model" string; it has no system prompt.
-      body: (messageID) => ({ command, arguments: message, messageID, ...agent, ...(model ? { model: o.model } : {}), ...(files.length ? { parts: files } : {}) }),
+      body: (messageID) => ({
+        command,
+        arguments: message,
+        messageID,
+        ...agent,
+        ...(model ? { model: o.model } : {}),
+        ...(files.length ? { parts: files } : {}),
+      }),
     };
   }
   return {
@@ -68,7 +75,10 @@ function filePart(file: Attachment): OcFilePartInput {
   if (!name) throw new OpenCodeError("bad_request", "An attached file has no name; every attachment needs one (e.g. notes.md).");
   if (file.data.byteLength > MAX_ATTACHMENT_BYTES) {
     const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
-    throw new OpenCodeError("bad_request", `The attachment ${name} is ${mb(file.data.byteLength)}; pocketpaw sends at most ${mb(MAX_ATTACHMENT_BYTES)} per file. Nothing was sent.`);
+    throw new OpenCodeError(
+      "bad_request",
+      `The attachment ${name} is ${mb(file.data.byteLength)}; pocketpaw sends at most ${mb(MAX_ATTACHMENT_BYTES)} per file. Nothing was sent.`,
+    );
   }
   const mime = file.mime.trim() || "application/octet-stream";
   return { type: "file", mime, filename: name, url: `data:${mime};base64,${Buffer.from(file.data).toString("base64")}` };

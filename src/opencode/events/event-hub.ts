@@ -1,7 +1,7 @@
 import type { OpenCodeClient } from "../rest/client.js";
-import { AuthError, NotOpenCodeError, OpenCodeError } from "../rest/errors.js";
+import { AuthError, NotOpenCodeError, type OpenCodeError } from "../rest/errors.js";
+import { eventSessionId, type OcEvent, obj, str } from "../rest/wire.js";
 import { SseDecoder } from "../transport/sse.js";
-import { type OcEvent, eventSessionId, obj, str } from "../rest/wire.js";
 
 /**
  * One `GET /event` connection per server and directory, shared by every conversation and

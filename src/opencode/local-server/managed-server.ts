@@ -4,7 +4,7 @@
 // which on old releases orphans the real server) in its own process group, stopped with SIGTERM
 // then SIGKILL to the whole group, with exit hooks for when the parent dies first.
 
-import { spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, rmSync } from "node:fs";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { createRequire } from "node:module";
@@ -276,8 +276,7 @@ function waitForReady(child: ChildProcess, logs: () => string): Promise<string> 
       const match = READY_LINE.exec(logs());
       if (match) done(undefined, match[1]!.replace(/\/$/, ""));
     };
-    const onExit = (code: number | null, signal: NodeJS.Signals | null) =>
-      fail(`exited during start-up (code ${code}, signal ${signal})`);
+    const onExit = (code: number | null, signal: NodeJS.Signals | null) => fail(`exited during start-up (code ${code}, signal ${signal})`);
     const onError = (err: Error) => fail(`could not be spawned: ${err.message}`);
     const timer = setTimeout(() => fail(`not ready after ${READY_TIMEOUT_MS} ms`), READY_TIMEOUT_MS);
     // Registered after the log collector, so logs() already holds the chunk being looked at.

@@ -79,7 +79,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type ChatRequestBody, type Directive, parseDirectives } from "./scripted-directives.js";
-import { type Conversation, type ToolCall, conversationState, describeParts, toolPlan } from "./scripted-tools.js";
+import { type Conversation, conversationState, describeParts, type ToolCall, toolPlan } from "./scripted-tools.js";
 
 export type { ChatContentPart, ChatMessage, ChatRequestBody, ChatTool, Directive } from "./scripted-directives.js";
 export { parseDirectives } from "./scripted-directives.js";
@@ -103,7 +103,6 @@ export interface ScriptedModel {
   requests: RecordedRequest[];
   close(): Promise<void>;
 }
-
 
 /** Word-by-word chunks whose concatenation is exactly `text` ("a b" → "a ", "b"). */
 function words(text: string): string[] {
@@ -137,7 +136,13 @@ export async function startScriptedModel(): Promise<ScriptedModel> {
     const { toolResults } = conv;
     const { userText } = request;
     if (request.isTitle) {
-      return { kind: "stream", reasoning: [], text: [conv.isSummary ? "Fake summary" : "Fake title"], delayMs: 0, usage: { in: 10, out: 5 } };
+      return {
+        kind: "stream",
+        reasoning: [],
+        text: [conv.isSummary ? "Fake summary" : "Fake title"],
+        delayMs: 0,
+        usage: { in: 10, out: 5 },
+      };
     }
     const { directives, rest } = parseDirectives(userText);
     const get = (name: string) => directives.find((d) => d.name === name);
@@ -209,7 +214,14 @@ export async function startScriptedModel(): Promise<ScriptedModel> {
     res.on("close", () => (gone = true));
     const send = (delta: Record<string, unknown>, finish: string | null = null, extra: object = {}) => {
       if (gone) return;
-      const chunk = { id, object: "chat.completion.chunk", created, model, choices: [{ index: 0, delta, finish_reason: finish }], ...extra };
+      const chunk = {
+        id,
+        object: "chat.completion.chunk",
+        created,
+        model,
+        choices: [{ index: 0, delta, finish_reason: finish }],
+        ...extra,
+      };
       res.write(`data: ${JSON.stringify(chunk)}\n\n`);
     };
     const pause = () => (p.delayMs > 0 && !gone ? sleep(p.delayMs) : Promise.resolve());
@@ -224,7 +236,12 @@ export async function startScriptedModel(): Promise<ScriptedModel> {
       send({ content: piece });
     }
     if (p.toolCall) {
-      const call = { index: 0, id: `call_fake_${callCounter}`, type: "function", function: { name: p.toolCall.name, arguments: JSON.stringify(p.toolCall.args) } };
+      const call = {
+        index: 0,
+        id: `call_fake_${callCounter}`,
+        type: "function",
+        function: { name: p.toolCall.name, arguments: JSON.stringify(p.toolCall.args) },
+      };
       send({ tool_calls: [call] });
     }
     const usage = { prompt_tokens: p.usage.in, completion_tokens: p.usage.out, total_tokens: p.usage.in + p.usage.out };

@@ -2,7 +2,7 @@
 // outputs are back), the next tool call to make, and what to reply once every call is done.
 import { existsSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
-import { type ChatContentPart, type ChatMessage, type Directive, contentText } from "./scripted-directives.js";
+import { type ChatContentPart, type ChatMessage, contentText, type Directive } from "./scripted-directives.js";
 
 /** A tool call the model made after the last user message, and its output once back. */
 export interface MadeCall {
@@ -42,7 +42,10 @@ export function conversationState(messages: ChatMessage[]): Conversation {
     }),
   );
   const content = lastUser >= 0 ? messages[lastUser]!.content : undefined;
-  const system = messages.filter((m) => m.role === "system").map((m) => contentText(m.content)).join("\n");
+  const system = messages
+    .filter((m) => m.role === "system")
+    .map((m) => contentText(m.content))
+    .join("\n");
   const workingDirectory = /^\s*Working directory: (.+)$/m.exec(system)?.[1]?.trim();
   return {
     userText: contentText(content),
@@ -164,7 +167,8 @@ export function toolPlan(directives: Directive[], conv: Conversation): { call: T
       const prior = conv.calls[k];
       const touched = conv.calls.slice(0, k).some((c) => ["read", "write", "edit"].includes(c.name) && c.args.filePath === path);
       if (prior?.name === "read" && prior.args.filePath === path) k++;
-      else if (!prior && !touched && typeof path === "string" && existsSync(path)) return { call: { name: "read", args: { filePath: path } } };
+      else if (!prior && !touched && typeof path === "string" && existsSync(path))
+        return { call: { name: "read", args: { filePath: path } } };
     }
     const made = conv.calls[k++];
     if (!made) return { call };
@@ -202,4 +206,3 @@ export function describeDataUrl(url: string): string {
   const isText = !text.includes("\uFFFD") && !/[\u0000-\u0008\u000E-\u001F]/.test(text);
   return `mime=${mime} bytes=${bytes.length}${isText ? ` text=${JSON.stringify(text.slice(0, 40))}` : ""}`;
 }
-

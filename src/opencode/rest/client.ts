@@ -1,13 +1,5 @@
-import {
-  ApiError,
-  AuthError,
-  NotOpenCodeError,
-  OpenCodeError,
-  TimeoutError,
-  UnreachableError,
-  redactUrl,
-} from "./errors.js";
 import { describeNetworkError, errorBody, preview } from "./answers.js";
+import { ApiError, AuthError, NotOpenCodeError, OpenCodeError, redactUrl, TimeoutError, UnreachableError } from "./errors.js";
 import type {
   OcAgent,
   OcCommand,
@@ -79,9 +71,7 @@ export class OpenCodeClient {
     this.displayUrl = redactUrl(this.baseUrl);
     this.directory = options.directory || undefined;
     this.timeoutMs = options.timeoutMs ?? 30_000;
-    this.authHeader = password
-      ? `Basic ${Buffer.from(`${username}:${password}`).toString("base64")}`
-      : undefined;
+    this.authHeader = password ? `Basic ${Buffer.from(`${username}:${password}`).toString("base64")}` : undefined;
     this.fetchImpl = options.fetch ?? fetch;
   }
 
@@ -182,7 +172,13 @@ export class OpenCodeClient {
    * stream and aborts this call when the run ends; closing it does not stop the server's run.
    */
   async command(id: string, body: OcCommandBody, signal: AbortSignal): Promise<void> {
-    await this.request("POST", `/session/${enc(id)}/command`, { what: "the command", body, expect: "none", signal, timeoutMs: LONG_CALL_MS });
+    await this.request("POST", `/session/${enc(id)}/command`, {
+      what: "the command",
+      body,
+      expect: "none",
+      signal,
+      timeoutMs: LONG_CALL_MS,
+    });
   }
 
   /** `GET /agent`: every agent of the server, subagents and hidden ones included. */
@@ -201,7 +197,11 @@ export class OpenCodeClient {
   }
 
   async replyQuestion(requestId: string, answers: string[][]): Promise<void> {
-    await this.request("POST", `/question/${enc(requestId)}/reply`, { what: "the answer to the question", body: { answers }, expect: "json" });
+    await this.request("POST", `/question/${enc(requestId)}/reply`, {
+      what: "the answer to the question",
+      body: { answers },
+      expect: "json",
+    });
   }
 
   async rejectQuestion(requestId: string): Promise<void> {
@@ -210,7 +210,12 @@ export class OpenCodeClient {
 
   /** `GET /session/{id}/diff`: what the turn of user message `messageId` changed (git projects only; `[]` elsewhere). */
   sessionDiff(id: string, messageId: string, signal?: AbortSignal): Promise<OcFileDiff[]> {
-    return this.request("GET", `/session/${enc(id)}/diff`, { what: "reading the changes", expect: "json", query: { messageID: messageId }, signal });
+    return this.request("GET", `/session/${enc(id)}/diff`, {
+      what: "reading the changes",
+      expect: "json",
+      query: { messageID: messageId },
+      signal,
+    });
   }
 
   /** Reverts the session to before user message `messageId`: later messages are hidden (dropped at the next prompt), files restored. */
@@ -230,7 +235,12 @@ export class OpenCodeClient {
 
   /** Summarises the session with `model` (answers when the summary is written). */
   async summarize(id: string, model: OcModelRef): Promise<void> {
-    await this.request("POST", `/session/${enc(id)}/summarize`, { what: "compacting the session", body: model, expect: "json", timeoutMs: LONG_CALL_MS });
+    await this.request("POST", `/session/${enc(id)}/summarize`, {
+      what: "compacting the session",
+      body: model,
+      expect: "json",
+      timeoutMs: LONG_CALL_MS,
+    });
   }
 
   abort(id: string): Promise<boolean> {
@@ -325,7 +335,10 @@ export class OpenCodeClient {
     try {
       return JSON.parse(text) as T;
     } catch {
-      throw new NotOpenCodeError(this.displayUrl, `${where} answered with something that is not JSON (${type || "no content type"}): ${preview(text)}`);
+      throw new NotOpenCodeError(
+        this.displayUrl,
+        `${where} answered with something that is not JSON (${type || "no content type"}): ${preview(text)}`,
+      );
     }
   }
 }
@@ -333,4 +346,3 @@ export class OpenCodeClient {
 function enc(segment: string): string {
   return encodeURIComponent(segment);
 }
-

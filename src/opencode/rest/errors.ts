@@ -45,10 +45,7 @@ export class AuthError extends OpenCodeError {
 /** Something answered, but not as an OpenCode server does (an HTML page, a proxy, another app). */
 export class NotOpenCodeError extends OpenCodeError {
   constructor(url: string, detail: string) {
-    super(
-      "not_opencode",
-      `${url} does not look like an OpenCode server: ${detail}. Check POCKETPAW_OPENCODE_BASE_URL.`,
-    );
+    super("not_opencode", `${url} does not look like an OpenCode server: ${detail}. Check POCKETPAW_OPENCODE_BASE_URL.`);
   }
 }
 
@@ -82,7 +79,13 @@ export class ApiError extends OpenCodeError {
     what: string,
   ) {
     super(
-      status === 400 ? "bad_request" : status === 404 || errorName === "NotFoundError" ? "not_found" : status === 409 ? "session" : "protocol",
+      status === 400
+        ? "bad_request"
+        : status === 404 || errorName === "NotFoundError"
+          ? "not_found"
+          : status === 409
+            ? "session"
+            : "protocol",
       `The OpenCode server rejected ${what} (HTTP ${status}${errorName ? ` ${errorName}` : ""}): ${detail}`,
     );
   }

@@ -3,6 +3,7 @@ import {
   type ChangedFile,
   type ErrorCode,
   type ErrorEvent,
+  errorEvent,
   type FilesChangedEvent,
   type PermissionRequestEvent,
   type Question,
@@ -16,7 +17,6 @@ import {
   type TokenUsageEvent,
   type ToolResultEvent,
   type ToolUseEvent,
-  errorEvent,
 } from "../../agent/events.js";
 import { type OcError, type OcMessageInfo, type OcPart, type OcToolState, str } from "../rest/wire.js";
 
@@ -76,11 +76,19 @@ export function toolUseEvent(part: OcPart, s: OcToolState, subagent: SubagentRef
 /** The result of a tool that ended (`completed` or `error`). */
 export function toolResultEvent(part: OcPart, s: OcToolState, subagent: SubagentRef | undefined): ToolResultEvent {
   const isError = s.status === "error";
-  return { type: "tool_result", content: isError ? (s.error ?? "the tool failed") : wholeOutput(s), metadata: { ...toolMeta(part, s, subagent), isError } };
+  return {
+    type: "tool_result",
+    content: isError ? (s.error ?? "the tool failed") : wholeOutput(s),
+    metadata: { ...toolMeta(part, s, subagent), isError },
+  };
 }
 
 /** `permission.asked`'s properties as a request; none without an id to answer. */
-export function permissionEvent(p: Record<string, unknown>, sessionId: string, subagent: SubagentRef | undefined): PermissionRequestEvent | undefined {
+export function permissionEvent(
+  p: Record<string, unknown>,
+  sessionId: string,
+  subagent: SubagentRef | undefined,
+): PermissionRequestEvent | undefined {
   const id = str(p, "id");
   if (!id) return undefined;
   const what = str(p, "permission") ?? "a tool";
@@ -97,7 +105,12 @@ export function permissionEvent(p: Record<string, unknown>, sessionId: string, s
  * The events beside a message's parts that concern the run: a permission request, a question, the
  * todo list (subagents' included); undefined for any other event type.
  */
-export function sideEvent(type: string, p: Record<string, unknown>, sessionId: string, subagent: SubagentRef | undefined): AgentEvent | undefined {
+export function sideEvent(
+  type: string,
+  p: Record<string, unknown>,
+  sessionId: string,
+  subagent: SubagentRef | undefined,
+): AgentEvent | undefined {
   if (type === "permission.asked") return permissionEvent(p, sessionId, subagent);
   if (type === "question.asked") return questionEvent(p, sessionId, subagent);
   if (type === "todo.updated") return todoEvent(p, subagent);
@@ -109,7 +122,9 @@ export function questionEvent(p: Record<string, unknown>, sessionId: string, sub
   const id = str(p, "id");
   if (!id) return undefined;
   const questions = (Array.isArray(p.questions) ? p.questions : []).map(normaliseQuestion);
-  const asked = questions.map((q) => `${q.question}${q.options.length ? ` (${q.options.map((o) => o.label).join(" / ")})` : ""}`).join("; ");
+  const asked = questions
+    .map((q) => `${q.question}${q.options.length ? ` (${q.options.map((o) => o.label).join(" / ")})` : ""}`)
+    .join("; ");
   return {
     type: "question",
     content: oneLine(`OpenCode asks: ${asked || "a question"}`),
@@ -122,7 +137,12 @@ function normaliseQuestion(q: unknown): Question {
     label: str(o, "label") ?? "",
     description: str(o, "description") ?? "",
   }));
-  return { question: str(q, "question") ?? "", header: str(q, "header") ?? "", options, multiple: (q as { multiple?: unknown })?.multiple === true };
+  return {
+    question: str(q, "question") ?? "",
+    header: str(q, "header") ?? "",
+    options,
+    multiple: (q as { multiple?: unknown })?.multiple === true,
+  };
 }
 
 /** `todo.updated`: the whole list as it stands. */
@@ -134,7 +154,11 @@ export function todoEvent(p: Record<string, unknown>, subagent: SubagentRef | un
   }));
   const done = todos.filter((t) => t.status === "completed").length;
   const now = todos.find((t) => t.status === "in_progress");
-  return { type: "todo", content: oneLine(`Todo list: ${done} of ${todos.length} done${now ? `; now: ${now.content}` : ""}`), metadata: { todos, ...from(subagent) } };
+  return {
+    type: "todo",
+    content: oneLine(`Todo list: ${done} of ${todos.length} done${now ? `; now: ${now.content}` : ""}`),
+    metadata: { todos, ...from(subagent) },
+  };
 }
 
 /** The files the turn changed, once, before `done`. */
@@ -206,11 +230,17 @@ function describeError(error: OcError): { code: ErrorCode; text: string } {
         text: `The model provider failed${status ? ` (HTTP ${status})` : ""}: ${message || "no details"}. Check the provider's status and the model configured on the OpenCode server.`,
       };
     case "ProviderAuthError":
-      return { code: "provider_auth", text: `The model provider refused OpenCode's credentials: ${message}. Run \`opencode auth login\` on the server.` };
+      return {
+        code: "provider_auth",
+        text: `The model provider refused OpenCode's credentials: ${message}. Run \`opencode auth login\` on the server.`,
+      };
     case "MessageOutputLengthError":
       return { code: "output_length", text: "The model's answer hit its output length limit and was cut off." };
     case "ContextOverflowError":
-      return { code: "context_overflow", text: `The conversation no longer fits the model's context: ${message}. Start a new conversation.` };
+      return {
+        code: "context_overflow",
+        text: `The conversation no longer fits the model's context: ${message}. Start a new conversation.`,
+      };
     case "MessageAbortedError":
       return { code: "aborted", text: "The run was stopped on the OpenCode server." };
     default:

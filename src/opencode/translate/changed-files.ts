@@ -56,7 +56,8 @@ export class ChangedFiles {
     const input = s.input ?? {};
     // apply_patch: one entry per file it touched.
     if (Array.isArray(meta?.files)) {
-      for (const file of meta.files as Meta[]) this.add(this.fromEntry(file, text(file, "relativePath") ?? text(file, "filePath") ?? text(file, "file")));
+      for (const file of meta.files as Meta[])
+        this.add(this.fromEntry(file, text(file, "relativePath") ?? text(file, "filePath") ?? text(file, "file")));
       return;
     }
     const filediff = meta?.filediff as Meta | undefined;
@@ -67,7 +68,13 @@ export class ChangedFiles {
       // A new file is all additions; one written over: its old text is not in the part.
       const created = meta?.exists === false;
       const path = this.relative(where);
-      if (path) this.add({ path, additions: lineCount(input.content), deletions: 0, diff: created ? unifiedDiff(path, "", input.content, "added") : "" });
+      if (path)
+        this.add({
+          path,
+          additions: lineCount(input.content),
+          deletions: 0,
+          diff: created ? unifiedDiff(path, "", input.content, "added") : "",
+        });
     } else {
       this.add(this.fromEntry({ patch: text(meta, "diff") }, where));
     }
@@ -82,8 +89,15 @@ export class ChangedFiles {
     const patch = text(e, "patch") ?? text(e, "diff");
     const before = text(e, "before");
     const after = text(e, "after");
-    const diff = patch ? normalisePatch(path, patch, status) : before !== undefined || after !== undefined ? unifiedDiff(path, before ?? "", after ?? "", status) : "";
-    const counted = count(e, "additions") === undefined && (before !== undefined || after !== undefined) ? countChanges(before ?? "", after ?? "") : undefined;
+    const diff = patch
+      ? normalisePatch(path, patch, status)
+      : before !== undefined || after !== undefined
+        ? unifiedDiff(path, before ?? "", after ?? "", status)
+        : "";
+    const counted =
+      count(e, "additions") === undefined && (before !== undefined || after !== undefined)
+        ? countChanges(before ?? "", after ?? "")
+        : undefined;
     return {
       path,
       additions: count(e, "additions") ?? counted?.additions ?? countLines(diff, "+"),
@@ -96,7 +110,13 @@ export class ChangedFiles {
     if (!change) return;
     const known = this.byPath.get(change.path);
     if (!known) this.byPath.set(change.path, change);
-    else this.byPath.set(change.path, { path: change.path, additions: known.additions + change.additions, deletions: known.deletions + change.deletions, diff: known.diff + change.diff });
+    else
+      this.byPath.set(change.path, {
+        path: change.path,
+        additions: known.additions + change.additions,
+        deletions: known.deletions + change.deletions,
+        diff: known.diff + change.diff,
+      });
   }
 
   private relative(path: string | undefined): string | undefined {

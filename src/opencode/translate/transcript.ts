@@ -1,6 +1,6 @@
 import type { TranscriptTurn } from "../../agent/backend.js";
-import { TurnTranslator } from "./translate.js";
 import type { OcMessage } from "../rest/wire.js";
+import { TurnTranslator } from "./translate.js";
 
 /**
  * A session's stored messages as turns of AgentEvents, read by the same translator as live runs

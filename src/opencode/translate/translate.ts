@@ -1,5 +1,16 @@
-import { type AgentEvent, type SubagentRef, type TokenUsage, addUsage, emptyUsage, errorEvent } from "../../agent/events.js";
-import { type OcError, type OcEvent, type OcMessage, type OcMessageInfo, type OcPart, type OcQuestionRequest, eventSessionId, messageEvents, obj, str } from "../rest/wire.js";
+import { type AgentEvent, addUsage, emptyUsage, errorEvent, type SubagentRef, type TokenUsage } from "../../agent/events.js";
+import {
+  eventSessionId,
+  messageEvents,
+  type OcError,
+  type OcEvent,
+  type OcMessage,
+  type OcMessageInfo,
+  type OcPart,
+  type OcQuestionRequest,
+  obj,
+  str,
+} from "../rest/wire.js";
 import {
   retryEvent,
   serverErrorEvent,
@@ -86,12 +97,7 @@ export class TurnTranslator {
    * (Servers send idle before the aborted message's final update, so idle alone is not enough.)
    */
   get complete(): boolean {
-    return (
-      this.userSeen &&
-      this.idleSeen &&
-      this.pendingAssistants.size === 0 &&
-      (this.ownAssistants > 0 || this.sessionErrorSeen)
-    );
+    return this.userSeen && this.idleSeen && this.pendingAssistants.size === 0 && (this.ownAssistants > 0 || this.sessionErrorSeen);
   }
 
   /** The server has visibly taken the prompt up: an answer to it began, or it failed the session. */
@@ -151,7 +157,12 @@ export class TurnTranslator {
         // message and nothing will finish it). Say so rather than end as if all were well.
         if (!this.stopRequested && this.pendingAssistants.size > 0) {
           this.failed = true;
-          out.push(errorEvent("session", "OpenCode stopped working on this turn without finishing it (was the server restarted?): the answer may be cut short. Ask again to continue."));
+          out.push(
+            errorEvent(
+              "session",
+              "OpenCode stopped working on this turn without finishing it (was the server restarted?): the answer may be cut short. Ask again to continue.",
+            ),
+          );
         }
         this.pendingAssistants.clear();
       }
@@ -290,7 +301,10 @@ export class TurnTranslator {
     const known = this.parts.get(part.id);
     if (part.type === "text" || part.type === "reasoning") {
       const kind: "text" | "reasoning" = part.type;
-      const state = known?.kind === "text" || known?.kind === "reasoning" ? known : { kind, delivered: 0, ended: false, held: this.readingStorage || this.heldBeforeKnown.has(part.id) };
+      const state =
+        known?.kind === "text" || known?.kind === "reasoning"
+          ? known
+          : { kind, delivered: 0, ended: false, held: this.readingStorage || this.heldBeforeKnown.has(part.id) };
       if (!known) this.parts.set(part.id, state);
       if (!state.ended) {
         const text = part.text ?? "";
@@ -314,7 +328,12 @@ export class TurnTranslator {
     this.replay(this.waitingForPart, part.id, out);
   }
 
-  private onTool(part: OcPart, state: { useEmitted: boolean; resultEmitted: boolean }, subagent: SubagentRef | undefined, out: AgentEvent[]): void {
+  private onTool(
+    part: OcPart,
+    state: { useEmitted: boolean; resultEmitted: boolean },
+    subagent: SubagentRef | undefined,
+    out: AgentEvent[],
+  ): void {
     const s = part.state;
     // A pending tool has `input: {}`; the real input comes with `running`.
     if (!s || s.status === "pending" || state.resultEmitted) return;
@@ -329,7 +348,14 @@ export class TurnTranslator {
     }
   }
 
-  private emitText(kind: "text" | "reasoning", content: string, partId: string, messageId: string, subagent: SubagentRef | undefined, out: AgentEvent[]): void {
+  private emitText(
+    kind: "text" | "reasoning",
+    content: string,
+    partId: string,
+    messageId: string,
+    subagent: SubagentRef | undefined,
+    out: AgentEvent[],
+  ): void {
     const event = textEvent(kind, content, partId, messageId, subagent);
     if (event) out.push(event);
   }

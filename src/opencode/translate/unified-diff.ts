@@ -40,7 +40,10 @@ function editScript(a: string[], b: string[]): Op[] {
     const lcs = new Uint32Array((midA.length + 1) * width);
     for (let i = midA.length - 1; i >= 0; i--) {
       for (let j = midB.length - 1; j >= 0; j--) {
-        lcs[i * width + j] = midA[i] === midB[j] ? (lcs[(i + 1) * width + j + 1] as number) + 1 : Math.max(lcs[(i + 1) * width + j] as number, lcs[i * width + j + 1] as number);
+        lcs[i * width + j] =
+          midA[i] === midB[j]
+            ? (lcs[(i + 1) * width + j + 1] as number) + 1
+            : Math.max(lcs[(i + 1) * width + j] as number, lcs[i * width + j + 1] as number);
       }
     }
     let i = 0;

@@ -110,10 +110,7 @@ const COLON = 0x3a;
 const SPACE = 0x20;
 
 /** The data of each event of a byte stream, one at a time (see SseDecoder). */
-export async function* readSseData(
-  body: AsyncIterable<Uint8Array>,
-  onComment?: () => void,
-): AsyncGenerator<string> {
+export async function* readSseData(body: AsyncIterable<Uint8Array>, onComment?: () => void): AsyncGenerator<string> {
   const decoder = new SseDecoder(onComment);
   for await (const chunk of body) yield* decoder.push(chunk);
   yield* decoder.end();

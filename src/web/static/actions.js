@@ -1,8 +1,8 @@
 // The conversation's menu (⋯ in its header): undo the last turn, redo it, fork the conversation,
 // compact it. Each says what happened in the banner; the conversation is then shown afresh.
 import { api, conversationPath } from "./api.js";
-import { messageOf } from "./dom.js";
 import { isStored, loadConversations, newKey, select } from "./conversations.js";
+import { messageOf } from "./dom.js";
 import { showBanner, state, ui } from "./page.js";
 
 /** @type {Record<string, {busy: string, run: (key: string) => Promise<string>}>} */
@@ -12,7 +12,9 @@ const OPERATIONS = {
     async run(key) {
       const { undone } = await api(`${conversationPath(key)}/undo`, { method: "POST" });
       await select(key);
-      return undone ? "Undid the last turn: its messages and its changes to files are reverted (Redo brings them back)." : "Nothing to undo.";
+      return undone
+        ? "Undid the last turn: its messages and its changes to files are reverted (Redo brings them back)."
+        : "Nothing to undo.";
     },
   },
   redo: {

@@ -2,9 +2,9 @@
 // large ones refused before anything is uploaded), the server's commands offered after `/`,
 // Send and Stop.
 import { api, conversationPath } from "./api.js";
+import { followRun, loadConversations, newTurn, setRunning } from "./conversations.js";
 import { button, el, formatBytes, messageOf } from "./dom.js";
 import { agentChoice } from "./header.js";
-import { followRun, loadConversations, newTurn, setRunning } from "./conversations.js";
 import { guarded, hideBanner, scrollToEnd, showBanner, state, ui, updateEmpty } from "./page.js";
 
 /** @typedef {import("./page.js").PendingFile} PendingFile */
@@ -100,7 +100,10 @@ function setFiles(files) {
 
 /** A name the API takes: no folders or control characters, at most 255 characters. @param {string} name */
 function safeName(name) {
-  const cleaned = [...name].map((ch) => (ch < " " || ch === "\u007f" || ch === "/" || ch === "\\" ? "_" : ch)).join("").trim();
+  const cleaned = [...name]
+    .map((ch) => (ch < " " || ch === "\u007f" || ch === "/" || ch === "\\" ? "_" : ch))
+    .join("")
+    .trim();
   return (cleaned || "file").slice(0, 255);
 }
 
@@ -137,7 +140,12 @@ export async function attach(chosen) {
   }
   try {
     const read = await Promise.all(
-      added.map(async (file) => ({ name: safeName(file.name), mime: MEDIA_TYPE.test(file.type) ? file.type : "application/octet-stream", size: file.size, data: await readBase64(file) })),
+      added.map(async (file) => ({
+        name: safeName(file.name),
+        mime: MEDIA_TYPE.test(file.type) ? file.type : "application/octet-stream",
+        size: file.size,
+        data: await readBase64(file),
+      })),
     );
     setFiles([...state.files, ...read]);
   } catch (error) {

@@ -1,6 +1,6 @@
 // The conversations: the list on the left (new, switch, rename, forget), the one shown (its
 // transcript, then its running turn followed live), and the turns on the page.
-import { ApiFailure, RunStream, api, conversationPath } from "./api.js";
+import { ApiFailure, api, conversationPath, RunStream } from "./api.js";
 import { el, messageOf } from "./dom.js";
 import { addUsage, resetUsage, showAgent } from "./header.js";
 import { ago, currentConversation, guarded, hideBanner, nearEnd, scrollToEnd, showBanner, state, todos, ui, updateEmpty } from "./page.js";
@@ -39,20 +39,34 @@ export async function loadConversations() {
 function renderConversationList() {
   const items = [...state.drafts]
     .filter((key) => !state.conversations.some((c) => c.key === key))
-    .map((key) => ({ key, title: "New conversation", model: "", agent: "", createdAt: Date.now(), lastUsedAt: Date.now(), running: false }));
+    .map((key) => ({
+      key,
+      title: "New conversation",
+      model: "",
+      agent: "",
+      createdAt: Date.now(),
+      lastUsedAt: Date.now(),
+      running: false,
+    }));
   const rows = [...items, ...state.conversations].map((c) => {
     const li = el("li", `conversation${c.key === state.key ? " active" : ""}${c.running ? " running" : ""}`);
     li.dataset.key = c.key;
     const open = el("button", "conversation-open");
     open.type = "button";
-    open.append(el("span", "conversation-title", c.title || c.key), el("span", "conversation-meta", c.running ? "running…" : ago(c.lastUsedAt)));
+    open.append(
+      el("span", "conversation-title", c.title || c.key),
+      el("span", "conversation-meta", c.running ? "running…" : ago(c.lastUsedAt)),
+    );
     open.addEventListener("click", () => {
       document.body.classList.remove("sidebar-open");
       void select(c.key);
     });
     li.append(open);
     if (!state.drafts.has(c.key) || state.conversations.some((s) => s.key === c.key)) {
-      li.append(iconButton("✎", `Rename “${c.title}”`, "rename", () => rename(c)), iconButton("×", `Forget “${c.title}”`, "forget", () => forget(c)));
+      li.append(
+        iconButton("✎", `Rename “${c.title}”`, "rename", () => rename(c)),
+        iconButton("×", `Forget “${c.title}”`, "forget", () => forget(c)),
+      );
     }
     return li;
   });

@@ -15,7 +15,8 @@ export function resetUsage() {
 
 /** @param {TokenUsage} usage */
 export function addUsage(usage) {
-  for (const field of /** @type {const} */ (["input", "output", "reasoning", "cacheRead", "cacheWrite", "cost"])) state.usage[field] += usage[field];
+  for (const field of /** @type {const} */ (["input", "output", "reasoning", "cacheRead", "cacheWrite", "cost"]))
+    state.usage[field] += usage[field];
   renderUsage();
 }
 

@@ -2,9 +2,10 @@
 // that could run (scripts, event handlers, javascript: links, forms, frames) and the result is a
 // DOM fragment, never a string assigned to innerHTML. highlight.js colours code blocks that
 // name their language; it reads the code as text and escapes it itself.
+
+import hljs from "./vendor/highlight.js";
 import { Marked } from "./vendor/marked.js";
 import DOMPurify from "./vendor/purify.js";
-import hljs from "./vendor/highlight.js";
 
 const marked = new Marked({ gfm: true, breaks: false, async: false });
 

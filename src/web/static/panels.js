@@ -7,7 +7,12 @@ import { el, messageOf } from "./dom.js";
 /** @typedef {import("../../agent/events.js").ChangedFile} ChangedFile */
 
 const TODO_MARKS = /** @type {Record<string, string>} */ ({ completed: "✓", in_progress: "◐", cancelled: "✕", pending: "○" });
-const TODO_WORDS = /** @type {Record<string, string>} */ ({ completed: "done", in_progress: "in progress", cancelled: "cancelled", pending: "to do" });
+const TODO_WORDS = /** @type {Record<string, string>} */ ({
+  completed: "done",
+  in_progress: "in progress",
+  cancelled: "cancelled",
+  pending: "to do",
+});
 
 /** The conversation's todo list as it stands; hidden while there is none. */
 export class TodoPanel {
@@ -74,22 +79,25 @@ export function splitDiff(diff) {
 /** The part of a diff about one file, or undefined. @param {string} diff @param {string} path */
 export function diffOfFile(diff, path) {
   const same = (/** @type {string} */ a) => a === path || a.endsWith(`/${path}`) || path.endsWith(`/${a}`);
-  return splitDiff(diff).find((s) => s.path && same(s.path))?.lines.join("\n");
+  return splitDiff(diff)
+    .find((s) => s.path && same(s.path))
+    ?.lines.join("\n");
 }
 
 /** A diff as text lines, `+`/`-` coloured by class. @param {string} diff */
 export function diffView(diff) {
   const pre = el("pre", "diff");
   for (const line of diff.replace(/\n$/, "").split("\n")) {
-    const kind = line.startsWith("+++ ") || line.startsWith("--- ") || line.startsWith("diff ") || line.startsWith("Index: ") || line.startsWith("===")
-      ? "meta"
-      : line.startsWith("@@")
-        ? "hunk"
-        : line.startsWith("+")
-          ? "add"
-          : line.startsWith("-")
-            ? "del"
-            : "ctx";
+    const kind =
+      line.startsWith("+++ ") || line.startsWith("--- ") || line.startsWith("diff ") || line.startsWith("Index: ") || line.startsWith("===")
+        ? "meta"
+        : line.startsWith("@@")
+          ? "hunk"
+          : line.startsWith("+")
+            ? "add"
+            : line.startsWith("-")
+              ? "del"
+              : "ctx";
     pre.append(el("span", `diff-line ${kind}`, `${line}\n`));
   }
   return pre;
@@ -116,7 +124,11 @@ export class FilesCard {
       item.dataset.path = file.path;
       const details = el("details", "file-diff");
       const summary = el("summary");
-      summary.append(el("span", "file-path", file.path), el("span", "adds", `+${file.additions}`), el("span", "dels", `−${file.deletions}`));
+      summary.append(
+        el("span", "file-path", file.path),
+        el("span", "adds", `+${file.additions}`),
+        el("span", "dels", `−${file.deletions}`),
+      );
       details.append(summary);
       details.addEventListener("toggle", () => {
         if (details.open && details.childElementCount === 1) void this.show(details, file.path, loadDiff);

@@ -123,10 +123,15 @@ export class QuestionCard {
     const missing = answers.findIndex((a) => a.length === 0);
     if (missing >= 0) {
       const item = this.items[missing];
-      this.outcome.textContent = this.items.length > 1 ? `Answer “${item?.question.header || item?.question.question}” too, or Reject.` : "Choose an option or type an answer, or Reject.";
+      this.outcome.textContent =
+        this.items.length > 1
+          ? `Answer “${item?.question.header || item?.question.question}” too, or Reject.`
+          : "Choose an option or type an answer, or Reject.";
       return;
     }
-    const said = answers.map((a, i) => (this.items.length > 1 ? `${this.items[i]?.question.header || `#${i + 1}`}: ${a.join(", ")}` : a.join(", "))).join(" · ");
+    const said = answers
+      .map((a, i) => (this.items.length > 1 ? `${this.items[i]?.question.header || `#${i + 1}`}: ${a.join(", ")}` : a.join(", ")))
+      .join(" · ");
     await this.reply({ answers }, `Answered: ${said}`);
   }
 

@@ -4,7 +4,7 @@
 import { el, formatBytes } from "./dom.js";
 import { renderMarkdown } from "./markdown.js";
 import { FilesCard } from "./panels.js";
-import { QuestionCard, permissionCard } from "./questions.js";
+import { permissionCard, QuestionCard } from "./questions.js";
 
 /** @typedef {import("../../agent/events.js").AgentEvent} AgentEvent */
 /** @typedef {import("../../agent/events.js").TokenUsage} TokenUsage */
@@ -127,7 +127,8 @@ export class TurnView {
       case "tool_result": {
         if (this.isQuestionTool(event.metadata.name)) {
           // Answered (here, or by another client), or refused: the questions are over.
-          for (const card of this.questions) card.settle(event.metadata.isError ? "Closed without an answer." : "Answered.", event.metadata.isError ? "closed" : "answered");
+          for (const card of this.questions)
+            card.settle(event.metadata.isError ? "Closed without an answer." : "Answered.", event.metadata.isError ? "closed" : "answered");
           return;
         }
         const card = this.toolCard(event.metadata.callId, event.metadata.name, Boolean(event.metadata.subagent));
@@ -135,7 +136,9 @@ export class TurnView {
         return;
       }
       case "permission_request":
-        this.add(permissionCard(event.content, event.metadata.id, event.metadata.patterns, this.hooks.answerPermission, () => this.setStatus("")));
+        this.add(
+          permissionCard(event.content, event.metadata.id, event.metadata.patterns, this.hooks.answerPermission, () => this.setStatus("")),
+        );
         this.setStatus("Waiting for your answer…");
         return;
       case "question": {
@@ -308,7 +311,10 @@ class ToolCard {
     this.root.classList.add(isError ? "failed" : "succeeded");
     this.status.textContent = isError ? "failed" : "done";
     const lines = output === "" ? 0 : output.replace(/\n$/, "").split("\n").length;
-    this.output.replaceChildren(el("summary", undefined, isError ? "Error" : `Output · ${lines} line${lines === 1 ? "" : "s"}`), el("pre", undefined, output));
+    this.output.replaceChildren(
+      el("summary", undefined, isError ? "Error" : `Output · ${lines} line${lines === 1 ? "" : "s"}`),
+      el("pre", undefined, output),
+    );
     this.output.hidden = false;
     if (isError) this.output.open = true;
   }
