@@ -18,7 +18,8 @@ describe("the Discord channel on the real OpenCode server (fake Discord, scripte
     await rig.start(real.backend(), { intervalMs: 200 });
     try {
       const sentAt = Date.now();
-      rig.discord.say(dm, OWNER, "[[chunks:40]][[delay:40]]");
+      // Spread over 4 s, so that edits show even when a loaded machine delivers the stream in bursts.
+      rig.discord.say(dm, OWNER, "[[chunks:40]][[delay:100]]");
       const expected = Array.from({ length: 40 }, (_, i) => `w${i}`).join(" ");
       const [reply] = await whenChannel(rig.discord, dm, (m) => shown(m[0]).trim() === expected, "the streamed reply", 30_000);
       assert.ok(reply);

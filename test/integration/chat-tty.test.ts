@@ -31,7 +31,7 @@ describe("pocketpaw chat on a terminal", () => {
     const t = onPty(["chat", "--session", "tty:perm"]);
     await t.waitFor(/tty:perm: a new conversation\n\/help lists the commands/);
     await t.waitFor(/tty:perm › $/);
-    t.type("[[delay:150]][[chunks:12]]\r");
+    t.type("[[delay:400]][[chunks:12]]\r");
     await t.waitFor(/w2 /);
     assert.ok(!t.text().includes("w11"), "the first words are on screen before the last are written");
     await t.waitFor(/w11 \ntokens 10 in, 5 out/);

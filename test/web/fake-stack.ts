@@ -1,5 +1,6 @@
 import type { RunOptions } from "../../src/agent/backend.js";
 import { type AgentEvent, doneEvent, type QuestionEvent, type Todo } from "../../src/agent/events.js";
+import type { ChannelState } from "../../src/channels/index.js";
 import { type Dashboard, startDashboard } from "../../src/web/server.js";
 import { FakeBackend } from "../support/fake-backend.js";
 
@@ -145,6 +146,11 @@ export async function startFakeStack(): Promise<FakeStack> {
     { name: "init", description: "Create or update AGENTS.md" },
     { name: "review", description: `Review the changes ${HOSTILE}` },
   ];
-  const dashboard = await startDashboard({ backend, host: "127.0.0.1", port: 0, version: "test" });
+  // Two chat channels as `pocketpaw serve` reports them, one with a hostile detail.
+  const channels = (): ChannelState[] => [
+    { name: "telegram", state: "running", detail: "@pocketpaw_bot" },
+    { name: "slack", state: "stopped", detail: HOSTILE },
+  ];
+  const dashboard = await startDashboard({ backend, host: "127.0.0.1", port: 0, version: "test", channels });
   return { backend, dashboard, url: dashboard.url, close: () => dashboard.close() };
 }

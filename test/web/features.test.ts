@@ -331,4 +331,14 @@ describe("the dashboard's features, on a fake backend", () => {
     await assertInert(page);
     await page.close();
   });
+  test("the header shows each chat channel's state, its detail on hover, as text", async () => {
+    const { page } = await openConversation();
+    await page.waitForSelector(".health .channel.running");
+    const shown = await page.$$eval(".health .channel", (nodes) => nodes.map((n) => [n.textContent, n.getAttribute("title")]));
+    assert.deepEqual(shown, [
+      ["telegram: running", "@pocketpaw_bot"],
+      ["slack: stopped", HOSTILE],
+    ]);
+    await assertInert(page);
+  });
 });

@@ -114,15 +114,22 @@ export async function loadBackend() {
 
 export async function loadHealth() {
   try {
-    /** @type {{ok: boolean, pocketpaw: {version: string}, opencode: {url: string, healthy: boolean, version?: string, error?: {message: string}}}} */
+    /** @type {{ok: boolean, pocketpaw: {version: string}, opencode: {url: string, healthy: boolean, version?: string, error?: {message: string}}, channels?: {name: string, state: string, detail: string}[]}} */
     const health = await api("/api/health");
     const o = health.opencode;
     ui.health.className = `health ${o.healthy ? "ok" : "down"}`;
+    // The chat channels `pocketpaw serve` runs, each with its state; the detail says why on hover.
+    const channels = (health.channels ?? []).map((ch) => {
+      const span = el("span", `health-url channel ${ch.state}`, `${ch.name}: ${ch.state}`);
+      span.title = ch.detail;
+      return span;
+    });
     ui.health.replaceChildren(
       el("span", "dot"),
       el("span", "health-text", o.healthy ? `OpenCode ${o.version ?? ""}` : "OpenCode unreachable"),
       el("span", "health-url", o.url),
       el("span", "health-url", `pocketpaw ${health.pocketpaw.version}`),
+      ...channels,
     );
     ui.health.title = o.error?.message ?? `${o.url} is healthy`;
   } catch (error) {
