@@ -33,7 +33,11 @@ export interface StartChannelsOptions {
  * on. Connecting happens in the background (retried while the platform cannot be reached), so
  * a slow platform never holds up the dashboard; each handle's state() tells how it goes.
  */
-export function startChannels(settings: LoadedSettings, backend: Backend, options: StartChannelsOptions = {}): ChannelHandle[] {
+export async function startChannels(
+  settings: LoadedSettings,
+  backend: Backend,
+  options: StartChannelsOptions = {},
+): Promise<ChannelHandle[]> {
   const log = options.log ?? ((line: string) => void process.stderr.write(`${line}\n`));
   const handles: ChannelHandle[] = [];
   let store: ChannelStore | undefined;
@@ -62,7 +66,7 @@ export function startChannels(settings: LoadedSettings, backend: Backend, option
       continue;
     }
     let channel: Channel | undefined;
-    const adapter = def.adapter(settings.values, options.overrides ?? {}, (state, detail) => {
+    const adapter = await def.adapter(settings.values, options.overrides ?? {}, (state, detail) => {
       channel?.setState(state, detail);
       say(detail);
     });

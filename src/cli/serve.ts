@@ -49,7 +49,7 @@ export async function serve(flags: CommonFlags): Promise<number> {
 
   // Telegram and the other chat channels whose token is set, on the same backend; each says on
   // stderr how it goes, and one that cannot start does not stop the others or the dashboard.
-  channels = startChannels(settings, backend, { log: (line) => process.stderr.write(`${safeText(line)}\n`) });
+  channels = await startChannels(settings, backend, { log: (line) => process.stderr.write(`${safeText(line)}\n`) });
 
   await new Promise<void>((resolve) => {
     const stop = () => {

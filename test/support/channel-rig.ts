@@ -34,7 +34,7 @@ export function channelRig(o: ChannelRigOptions): ChannelRig {
     lines: [],
     async start(backend, extra = {}) {
       const settings = loadSettings({ env: { POCKETPAW_HOME: home, ...o.env, ...extra.env }, cwd: home });
-      rig.handles = startChannels(settings, backend, {
+      rig.handles = await startChannels(settings, backend, {
         log: (line) => rig.lines.push(line),
         overrides: o.overrides,
         retryMs: 200,

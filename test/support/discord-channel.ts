@@ -46,7 +46,7 @@ export async function discordRig(fakeOptions: FakeDiscordOptions = {}, allowed =
         ...extra.env,
       };
       const settings = loadSettings({ env, cwd: home });
-      rig.handles = startChannels(settings, backend, {
+      rig.handles = await startChannels(settings, backend, {
         log: (line) => rig.lines.push(line),
         overrides: { discord: { intervalMs: extra.intervalMs ?? 1000, pressGraceMs: 1000 } },
         retryMs: 200,
