@@ -12,7 +12,7 @@ import type {
   Transcript,
 } from "../../src/agent/backend.js";
 import { BackendError, UnknownConversationError } from "../../src/agent/errors.js";
-import { type AgentEvent, doneEvent, type PermissionReply, type QuestionAnswer } from "../../src/agent/events.js";
+import { type AgentEvent, doneEvent, type PermissionReply, type QuestionAnswer, type QuestionEvent } from "../../src/agent/events.js";
 import { BACKENDS } from "../../src/agent/registry.js";
 import { type ConversationRecord, MemorySessionStore } from "../../src/sessions/store.js";
 
@@ -228,4 +228,28 @@ export class FakeBackend implements Backend {
 export async function* echo(message: string): AsyncGenerator<AgentEvent> {
   yield { type: "message", content: `echo: ${message}`, metadata: { partId: "p1", messageId: "m1" } };
   yield doneEvent({ stopped: false, failed: false });
+}
+
+/** Two questions at once, as the channels' button tests ask them: one choice of colour, several sizes. */
+export function colourAndSizes(sizes = ["S", "M", "L"]): QuestionEvent {
+  return {
+    type: "question",
+    content: "",
+    metadata: {
+      id: "que_1",
+      sessionId: "s",
+      questions: [
+        {
+          question: "Which colour?",
+          header: "Colour",
+          options: [
+            { label: "Red", description: "warm" },
+            { label: "Blue", description: "" },
+          ],
+          multiple: false,
+        },
+        { question: "Which sizes?", header: "Sizes", options: sizes.map((label) => ({ label, description: "" })), multiple: true },
+      ],
+    },
+  };
 }

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import type { QuestionEvent } from "../../src/agent/events.js";
 import {
   buttonsOf,
   type DiscordRig,
@@ -15,7 +14,7 @@ import {
   wait,
   whenChannel,
 } from "../support/discord-channel.js";
-import { FakeBackend } from "../support/fake-backend.js";
+import { colourAndSizes, FakeBackend } from "../support/fake-backend.js";
 import { eventually } from "../support/run.js";
 
 describe("the Discord channel (fake Discord, fake backend)", () => {
@@ -161,31 +160,7 @@ describe("the Discord channel (fake Discord, fake backend)", () => {
 
   test("questions are answered with buttons: one choice, several (toggles and Done), in turn", async () => {
     const dm = rig.discord.dmChannel(FRIEND);
-    const question: QuestionEvent = {
-      type: "question",
-      content: "",
-      metadata: {
-        id: "que_1",
-        sessionId: "s",
-        questions: [
-          {
-            question: "Which colour?",
-            header: "Colour",
-            options: [
-              { label: "Red", description: "warm" },
-              { label: "Blue", description: "" },
-            ],
-            multiple: false,
-          },
-          {
-            question: "Which sizes?",
-            header: "Sizes",
-            options: ["XS", "S", "M", "L", "XL", "XXL"].map((label) => ({ label, description: "" })),
-            multiple: true,
-          },
-        ],
-      },
-    };
+    const question = colourAndSizes(["XS", "S", "M", "L", "XL", "XXL"]);
     // The driver answers the question before the run goes on (FakeBackend.replyTo waits for permissions only).
     const backend = new FakeBackend(async function* () {
       yield question;

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { RunOptions } from "../../src/agent/backend.js";
-import { type AgentEvent, doneEvent, type QuestionEvent } from "../../src/agent/events.js";
-import { FakeBackend } from "../support/fake-backend.js";
+import { type AgentEvent, doneEvent } from "../../src/agent/events.js";
+import { colourAndSizes, FakeBackend } from "../support/fake-backend.js";
 import { eventually } from "../support/run.js";
 import { buttonsOf, FRIEND, GENERAL, newDm, OWNER, type SlackRig, STRANGER, shown, slackRig, whenChat } from "../support/slack-channel.js";
 
@@ -121,35 +121,7 @@ describe("the Slack channel (fake Slack over Socket Mode, real Bolt, fake backen
   });
 
   test("questions are answered with buttons: one choice, then several (toggles and Done)", async () => {
-    const question: QuestionEvent = {
-      type: "question",
-      content: "",
-      metadata: {
-        id: "que_1",
-        sessionId: "s",
-        questions: [
-          {
-            question: "Which colour?",
-            header: "Colour",
-            options: [
-              { label: "Red", description: "warm" },
-              { label: "Blue", description: "" },
-            ],
-            multiple: false,
-          },
-          {
-            question: "Which sizes?",
-            header: "Sizes",
-            options: [
-              { label: "S", description: "" },
-              { label: "M", description: "" },
-              { label: "L", description: "" },
-            ],
-            multiple: true,
-          },
-        ],
-      },
-    };
+    const question = colourAndSizes();
     const backend = new FakeBackend(async function* (_m, _o, self) {
       yield question;
       await self.replyTo("que_1");

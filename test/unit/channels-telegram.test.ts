@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { after, afterEach, before, describe, test } from "node:test";
 import type { RunOptions } from "../../src/agent/backend.js";
-import { type AgentEvent, doneEvent, errorEvent, type QuestionEvent } from "../../src/agent/events.js";
-import { FakeBackend } from "../support/fake-backend.js";
+import { type AgentEvent, doneEvent, errorEvent } from "../../src/agent/events.js";
+import { colourAndSizes, FakeBackend } from "../support/fake-backend.js";
 import { eventually } from "../support/run.js";
 import { person, privateChat, STRANGER, type TelegramRig, telegramRig, visible, whenChat } from "../support/telegram-channel.js";
 
@@ -129,35 +129,7 @@ describe("the Telegram channel (fake Bot API, fake backend)", () => {
   });
 
   test("questions are answered with buttons: one choice, several (toggles and Done), in turn", async () => {
-    const question: QuestionEvent = {
-      type: "question",
-      content: "",
-      metadata: {
-        id: "que_1",
-        sessionId: "s",
-        questions: [
-          {
-            question: "Which colour?",
-            header: "Colour",
-            options: [
-              { label: "Red", description: "warm" },
-              { label: "Blue", description: "" },
-            ],
-            multiple: false,
-          },
-          {
-            question: "Which sizes?",
-            header: "Sizes",
-            options: [
-              { label: "S", description: "" },
-              { label: "M", description: "" },
-              { label: "L", description: "" },
-            ],
-            multiple: true,
-          },
-        ],
-      },
-    };
+    const question = colourAndSizes();
     // The run driver sends the answer before it asks the run for its next event.
     const backend = new FakeBackend(async function* () {
       yield question;
