@@ -98,7 +98,7 @@ async function talk(
       : undefined;
     input = terminal ?? new PipeLineReader(process.stdin);
     const lines = new ChatLines(input, interactive, (line) => ctx.say(c.dim(`queued: ${safeText(line)}`)));
-    if (terminal) terminal.overflow = (more, partial) => lines.queue(more, partial);
+    if (terminal) terminal.overflow = (more, partial, ended) => lines.queue(more, partial, ended);
     const prompt = () => `${c.cyan(ctx.state.key)}${ctx.state.agent ? c.dim(` · ${safeText(ctx.state.agent)}`) : ""} ${c.dim("›")} `;
     let code: number = EXIT.ok;
     for (;;) {
@@ -164,16 +164,19 @@ class ChatLines {
   }
 
   /** Lines that came in with the one read at the prompt: queued as if typed during the turn. */
-  queue(more: string[], partial: string): void {
+  queue(more: string[], partial: string, ended: boolean): void {
     for (const line of more.filter((l) => l.trim())) {
       this.typeAhead.lines.push(line);
       this.typeAhead.onQueued(line);
     }
     this.typeAhead.partial += partial;
+    if (ended) this.typeAhead.ended = true;
   }
 
+  /** After Ctrl-C the person takes over: queued lines wait in the prompt, a typed-ahead Ctrl-D is forgotten. */
   holdQueue(): void {
     if (this.typeAhead.lines.length) this.held = true;
+    this.typeAhead.ended = false;
   }
 
   async next(prompt: string, say: (text: string) => void): Promise<string | undefined> {
@@ -184,6 +187,7 @@ class ChatLines {
     }
     if (queued !== undefined) return this.input.read(prompt, queued);
     this.held = false;
+    if (this.typeAhead.ended) return undefined;
     const partial = this.typeAhead.partial;
     this.typeAhead.partial = "";
     return this.input.read(prompt, partial);

@@ -20,11 +20,17 @@ const HISTORY_SIZE = 1000;
  * readline per prompt: between prompts the terminal belongs to the running turn (TurnKeys).
  * Lines that arrive together with the one read (pasted, or typed fast) are handed to `overflow`
  * with what follows them without Enter, rather than lost with the prompt's readline.
+ * The terminal stays in raw mode from the reader's creation to its close, between prompts too:
+ * in the terminal's own line mode a Ctrl-D or Ctrl-C typed just as a turn ends would be taken by
+ * the kernel (an end of file lost, a signal) instead of reaching the prompt or the turn.
  */
 export class TerminalLineReader implements LineReader {
   private history: string[];
-  /** Told of the lines, and the unfinished text, that came in the same read as the line returned. */
-  overflow: ((lines: string[], partial: string) => void) | undefined;
+  /**
+   * Told of the lines, and the unfinished text, that came in the same read as the line returned,
+   * and whether that read also ended the input (a Ctrl-D after them).
+   */
+  overflow: ((lines: string[], partial: string, ended: boolean) => void) | undefined;
 
   constructor(
     private readonly input: NodeJS.ReadStream,
@@ -32,6 +38,7 @@ export class TerminalLineReader implements LineReader {
     private readonly historyFile?: string,
   ) {
     this.history = historyFile ? loadHistory(historyFile) : [];
+    this.input.setRawMode(true);
   }
 
   read(prompt: string, typed = ""): Promise<string | undefined> {
@@ -50,7 +57,8 @@ export class TerminalLineReader implements LineReader {
       const finish = (line: string | undefined) => {
         if (settled) return;
         settled = true;
-        rl.close();
+        rl.close(); // …which leaves raw mode: back to it at once.
+        this.input.setRawMode(true);
         resolve(line);
       };
       rl.on("history", (history: string[]) => {
@@ -58,14 +66,15 @@ export class TerminalLineReader implements LineReader {
         if (this.historyFile) saveHistory(this.historyFile, history);
       });
       const lines: string[] = [];
+      let ended = false;
       rl.on("line", (line) => {
         lines.push(line);
         if (lines.length > 1) return;
         // The rest of the same read is handed over once readline has gone through it.
         queueMicrotask(() => {
-          const partial = rl.line;
+          const partial = ended ? "" : rl.line;
           finish(lines[0]);
-          if (lines.length > 1 || partial) this.overflow?.(lines.slice(1), partial);
+          if (lines.length > 1 || partial || ended) this.overflow?.(lines.slice(1), partial, ended);
         });
       });
       // Ctrl-C clears a line being typed, and on an empty line ends the chat (like a shell's exit).
@@ -78,13 +87,20 @@ export class TerminalLineReader implements LineReader {
           finish(undefined);
         }
       });
-      rl.on("close", () => finish(undefined));
+      rl.on("close", () => {
+        if (settled) return; // our own close, once the line is read
+        // A Ctrl-D in the same read as a line ends the input after that line, not instead of it.
+        if (lines.length > 0) ended = true;
+        else finish(undefined);
+      });
       rl.prompt();
       if (typed) rl.write(typed);
     });
   }
 
-  close(): void {}
+  close(): void {
+    this.input.setRawMode(false);
+  }
 }
 
 /** Lines on a pipe or from a file, one message each, read as they come. */

@@ -1,6 +1,7 @@
 import { StringDecoder } from "node:string_decoder";
 
 const CTRL_C = "\u0003";
+const CTRL_D = "\u0004";
 const CTRL_U = "\u0015";
 const ESC = "\u001b";
 
@@ -10,6 +11,8 @@ export interface TypeAhead {
   lines: string[];
   /** What is typed so far of the next line. */
   partial: string;
+  /** Ctrl-D was typed on an empty line: the chat ends once the queued lines are sent. */
+  ended?: boolean;
   /** Told of each line as it is queued. */
   onQueued(line: string): void;
 }
@@ -35,6 +38,8 @@ export class TurnKeys {
   private readonly decoder = new StringDecoder("utf8");
   /** Where an escape sequence split across reads stands. */
   private escape: "" | "esc" | "csi" | "ss3" = "";
+  /** The terminal's mode before the turn, given back after it (the chat keeps it raw throughout). */
+  private wasRaw = false;
 
   constructor(
     private readonly input: NodeJS.ReadStream,
@@ -45,6 +50,7 @@ export class TurnKeys {
   start(): void {
     if (this.active) return;
     this.active = true;
+    this.wasRaw = this.input.isRaw === true;
     this.input.setRawMode(true);
     this.input.on("data", this.onData);
     this.input.resume();
@@ -54,7 +60,7 @@ export class TurnKeys {
     if (!this.active) return;
     this.active = false;
     this.input.off("data", this.onData);
-    this.input.setRawMode(false);
+    this.input.setRawMode(this.wasRaw);
     this.input.pause();
     this.answer("interrupt");
   }
@@ -139,6 +145,11 @@ export class TurnKeys {
     }
     const queue = this.typeAhead;
     if (!queue) return;
+    // As in a shell, Ctrl-D typed ahead on an empty line is the end of input, read after the turn.
+    if (char === CTRL_D && !queue.partial) {
+      queue.ended = true;
+      return;
+    }
     const edited = edit(queue.partial, char);
     if (edited !== "enter") {
       queue.partial = edited;

@@ -50,6 +50,26 @@ describe("type-ahead in chat on a terminal", () => {
     assert.equal(await t.exited(), 0);
   });
 
+  test("Ctrl-D typed during a turn, on an empty line, leaves once the queued lines are sent (as in a shell)", async () => {
+    const t = onPty(["chat", "--session", "tty:ahead-eof"]);
+    await t.waitFor(/tty:ahead-eof › $/);
+    t.type("[[delay:200]][[chunks:20]]\r");
+    await t.waitFor(/w2 /);
+    t.type("[[reply:last words]]\r\u0004");
+    await t.waitFor(/queued: \[\[reply:last words\]\]\n/);
+    assert.equal(await t.exited(), 0);
+    assert.match(t.text(), /w19 \ntokens[\s\S]*last words\ntokens/);
+    assert.deepEqual(prompts(["[[reply:last words]]"]), ["[[reply:last words]]"]);
+  });
+
+  test("a line and Ctrl-D typed together at the prompt: the line is sent, then the chat leaves", async () => {
+    const t = onPty(["chat", "--session", "tty:line-eof"]);
+    await t.waitFor(/tty:line-eof › $/);
+    t.type("[[reply:sent, then gone]]\r\u0004");
+    assert.equal(await t.exited(), 0);
+    assert.match(t.text(), /sent, then gone\ntokens/);
+  });
+
   test("Ctrl-C stops the turn and keeps the queue: each queued line waits in the prompt, sent with Enter", async () => {
     const t = onPty(["chat", "--session", "tty:ahead-stop"]);
     await t.waitFor(/tty:ahead-stop › $/);

@@ -208,4 +208,25 @@ describe("answering questions during a turn", () => {
     assert.deepEqual(queued, ["first", "third line"]);
     assert.equal(typeAhead.partial, "half", "what was typed without Enter stays for the prompt");
   });
+
+  test("type-ahead: Ctrl-D on an empty line ends the chat after the turn; in the middle of a line it is ignored", async () => {
+    const backend = new FakeBackend(async function* () {
+      yield { type: "message", content: "working", metadata: { partId: "p", messageId: "m" } };
+      await new Promise((resolve) => setTimeout(resolve, 40));
+      yield doneEvent({ stopped: false, failed: false });
+    });
+    const io = capture();
+    const kb = keyboard();
+    const typeAhead: TypeAhead = { lines: [], partial: "", onQueued: () => {} };
+    const renderer = new TerminalRenderer(io.stdout, io.stderr, { color: false, showTime: false });
+    const turn = runTurn({ backend, message: "x", run: {}, out: io.stdout, err: io.stderr, renderer, terminal: kb.terminal, typeAhead });
+    await tick();
+    kb.type("ab\u0004");
+    await tick();
+    assert.ok(!typeAhead.ended, "Ctrl-D with text on the line does nothing");
+    kb.type("\u0015\u0004");
+    await turn;
+    assert.equal(typeAhead.ended, true);
+    assert.equal(typeAhead.partial, "");
+  });
 });
