@@ -4,14 +4,13 @@
  * token is set; without an allow list it refuses to start. Tokens are secrets: masked wherever
  * settings are shown, and never read from a flag (the flag names below are for `config` only).
  */
-import { z } from "zod";
-import { httpUrl, setting, trimmedText, userList } from "./values.js";
+import { httpUrl, matching, refine, setting, then, trimmedText, userList } from "./values.js";
 
 const token = trimmedText;
 /** An http(s) base URL kept with exactly one trailing slash (Slack's clients append method names). */
-const slashedUrl = httpUrl.transform((url) => `${url}/`);
+const slashedUrl = then(httpUrl, (url) => `${url}/`);
 /** "" (ask the API where the gateway is) or a ws:// / wss:// URL. */
-const gatewayUrl = trimmedText.refine((value) => value === "" || (URL.canParse(value) && /^wss?:$/.test(new URL(value).protocol)));
+const gatewayUrl = refine(trimmedText, (value) => value === "" || (URL.canParse(value) && /^wss?:$/.test(new URL(value).protocol)));
 
 const ALLOW_HELP = "or * for everyone (it must be said explicitly: an empty list keeps the channel off)";
 
@@ -25,7 +24,7 @@ export const CHANNEL_SETTINGS = [
     description: "Token of the Telegram bot (from @BotFather); set, `pocketpaw serve` runs the Telegram channel.",
     expected: "a bot token, e.g. 123456:ABC-DEF…",
     secret: true,
-    schema: token.pipe(z.string().regex(/^(?:|\d+:[A-Za-z0-9_-]+)$/)),
+    parse: matching(token, /^(?:|\d+:[A-Za-z0-9_-]+)$/),
   }),
   setting({
     name: "telegramAllowedUsers",
@@ -36,7 +35,7 @@ export const CHANNEL_SETTINGS = [
     description: "Telegram user ids allowed to use the bot, comma-separated, or * for everyone.",
     expected: `numeric Telegram user ids, comma-separated (e.g. 12345,67890), ${ALLOW_HELP}`,
     secret: false,
-    schema: userList(/^\d{1,20}$/),
+    parse: userList(/^\d{1,20}$/),
   }),
   setting({
     name: "telegramApiRoot",
@@ -47,7 +46,7 @@ export const CHANNEL_SETTINGS = [
     description: "Root URL of the Telegram Bot API (a self-hosted Bot API server's, for instance).",
     expected: "an http:// or https:// URL, e.g. https://api.telegram.org",
     secret: false,
-    schema: httpUrl,
+    parse: httpUrl,
   }),
   setting({
     name: "slackBotToken",
@@ -58,7 +57,7 @@ export const CHANNEL_SETTINGS = [
     description: "Bot token of the Slack app (xoxb-…); with the app token, `pocketpaw serve` runs the Slack channel.",
     expected: "a Slack bot token, xoxb-…",
     secret: true,
-    schema: token.pipe(z.string().regex(/^(?:|xoxb-\S+)$/)),
+    parse: matching(token, /^(?:|xoxb-\S+)$/),
   }),
   setting({
     name: "slackAppToken",
@@ -69,7 +68,7 @@ export const CHANNEL_SETTINGS = [
     description: "App-level token of the Slack app (xapp-…), for Socket Mode.",
     expected: "a Slack app-level token, xapp-…",
     secret: true,
-    schema: token.pipe(z.string().regex(/^(?:|xapp-\S+)$/)),
+    parse: matching(token, /^(?:|xapp-\S+)$/),
   }),
   setting({
     name: "slackAllowedUsers",
@@ -80,7 +79,7 @@ export const CHANNEL_SETTINGS = [
     description: "Slack user ids allowed to use the bot, comma-separated, or * for everyone.",
     expected: `Slack user ids, comma-separated (e.g. U012AB3CD,W0456EF7G), ${ALLOW_HELP}`,
     secret: false,
-    schema: userList(/^[A-Z0-9]{2,30}$/),
+    parse: userList(/^[A-Z0-9]{2,30}$/),
   }),
   setting({
     name: "slackApiUrl",
@@ -91,7 +90,7 @@ export const CHANNEL_SETTINGS = [
     description: "Base URL of Slack's Web API.",
     expected: "an http:// or https:// URL, e.g. https://slack.com/api/",
     secret: false,
-    schema: slashedUrl,
+    parse: slashedUrl,
   }),
   setting({
     name: "discordBotToken",
@@ -102,7 +101,7 @@ export const CHANNEL_SETTINGS = [
     description: "Token of the Discord bot; set, `pocketpaw serve` runs the Discord channel.",
     expected: "a Discord bot token",
     secret: true,
-    schema: token.pipe(z.string().regex(/^\S*$/)),
+    parse: matching(token, /^\S*$/),
   }),
   setting({
     name: "discordAllowedUsers",
@@ -113,7 +112,7 @@ export const CHANNEL_SETTINGS = [
     description: "Discord user ids allowed to use the bot, comma-separated, or * for everyone.",
     expected: `numeric Discord user ids, comma-separated, ${ALLOW_HELP}`,
     secret: false,
-    schema: userList(/^\d{1,20}$/),
+    parse: userList(/^\d{1,20}$/),
   }),
   setting({
     name: "discordApiUrl",
@@ -124,7 +123,7 @@ export const CHANNEL_SETTINGS = [
     description: "Base URL of Discord's REST API (the version is appended by the client).",
     expected: "an http:// or https:// URL, e.g. https://discord.com/api",
     secret: false,
-    schema: httpUrl,
+    parse: httpUrl,
   }),
   setting({
     name: "discordGatewayUrl",
@@ -135,6 +134,6 @@ export const CHANNEL_SETTINGS = [
     description: "URL of Discord's gateway; empty to ask the REST API (GET /gateway/bot).",
     expected: "a ws:// or wss:// URL, or empty",
     secret: false,
-    schema: gatewayUrl,
+    parse: gatewayUrl,
   }),
 ] as const;

@@ -8,11 +8,10 @@
  */
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { z } from "zod";
 import { CHANNEL_SETTINGS } from "./channel-settings.js";
 import { readConfigFile, readDotenv, warnIfExposed } from "./files.js";
 import { type SettingSource, SettingsError } from "./settings-error.js";
-import { httpUrl, listenHost, onOff, setting, tcpPort, text, trimmedText, wholeNumber } from "./values.js";
+import { httpUrl, listenHost, matching, onOff, type Parsed, refine, setting, tcpPort, text, trimmedText, wholeNumber } from "./values.js";
 
 export { type SettingSource, SettingsError } from "./settings-error.js";
 
@@ -34,10 +33,10 @@ export function parseModel(text: string): ModelRef | undefined {
 
 // ---------------------------------------------------------------------------------------------
 // The table: the one place each setting is described. The `config` command and `--help` are
-// generated from it. Value schemas and the spec's shape live in values.ts; the chat channels'
+// generated from it. Value parsers and the spec's shape live in values.ts; the chat channels'
 // settings in channel-settings.ts.
 
-const modelChoice = trimmedText.refine((value) => value === "" || parseModel(value) !== undefined);
+const modelChoice = refine(trimmedText, (value) => value === "" || parseModel(value) !== undefined);
 
 export const SETTINGS = [
   setting({
@@ -49,7 +48,7 @@ export const SETTINGS = [
     description: "Agent backend that runs the prompts.",
     expected: "a backend name, e.g. opencode",
     secret: false,
-    schema: trimmedText.pipe(z.string().min(1)),
+    parse: matching(trimmedText, /./),
   }),
   setting({
     name: "opencodeBaseUrl",
@@ -60,7 +59,7 @@ export const SETTINGS = [
     description: "URL of the OpenCode server (`opencode serve`).",
     expected: "an http:// or https:// URL without query, fragment or user:password@, e.g. http://localhost:4096",
     secret: false,
-    schema: httpUrl,
+    parse: httpUrl,
   }),
   setting({
     name: "opencodeModel",
@@ -71,7 +70,7 @@ export const SETTINGS = [
     description: "Model as provider/model, e.g. anthropic/claude-sonnet-4; empty for the server's default.",
     expected: "provider/model, e.g. anthropic/claude-sonnet-4",
     secret: false,
-    schema: modelChoice,
+    parse: modelChoice,
   }),
   setting({
     name: "opencodeMaxTurns",
@@ -82,7 +81,7 @@ export const SETTINGS = [
     description: "Most model turns (steps) per prompt; 0 for no limit.",
     expected: "a whole number ≥ 0 (0 = unlimited)",
     secret: false,
-    schema: wholeNumber(0),
+    parse: wholeNumber(0),
   }),
   setting({
     name: "opencodeUsername",
@@ -93,7 +92,7 @@ export const SETTINGS = [
     description: "Username for the OpenCode server's basic auth.",
     expected: "text",
     secret: false,
-    schema: text,
+    parse: text,
   }),
   setting({
     name: "opencodePassword",
@@ -104,7 +103,7 @@ export const SETTINGS = [
     description: "Password for the OpenCode server's basic auth; empty when the server has none.",
     expected: "text",
     secret: true,
-    schema: text,
+    parse: text,
   }),
   setting({
     name: "opencodeDirectory",
@@ -115,7 +114,7 @@ export const SETTINGS = [
     description: "Project directory on the OpenCode server; empty for the server's own.",
     expected: "text",
     secret: false,
-    schema: text,
+    parse: text,
   }),
   setting({
     name: "opencodeTimeoutMs",
@@ -126,7 +125,7 @@ export const SETTINGS = [
     description: "Timeout of each REST request to the OpenCode server, in milliseconds.",
     expected: "a whole number of milliseconds > 0",
     secret: false,
-    schema: wholeNumber(1),
+    parse: wholeNumber(1),
   }),
   setting({
     name: "opencodeSpawn",
@@ -138,7 +137,7 @@ export const SETTINGS = [
       "When the base URL is on this machine and nothing answers, start `opencode serve` there (your own OpenCode config and keys) and stop it on exit.",
     expected: "1 or 0 (also true/false, yes/no, on/off)",
     secret: false,
-    schema: onOff,
+    parse: onOff,
   }),
   setting({
     name: "dashboardHost",
@@ -149,7 +148,7 @@ export const SETTINGS = [
     description: "Address `pocketpaw serve` listens on; anything but loopback needs POCKETPAW_DASHBOARD_TOKEN.",
     expected: "a host name or IP address, e.g. 127.0.0.1 or 0.0.0.0",
     secret: false,
-    schema: listenHost,
+    parse: listenHost,
   }),
   setting({
     name: "dashboardPort",
@@ -160,7 +159,7 @@ export const SETTINGS = [
     description: "TCP port of `pocketpaw serve` (the web dashboard and HTTP API).",
     expected: "a port number from 1 to 65535",
     secret: false,
-    schema: tcpPort,
+    parse: tcpPort,
   }),
   setting({
     name: "dashboardToken",
@@ -171,14 +170,14 @@ export const SETTINGS = [
     description: "Access token of the dashboard and HTTP API; required when listening beyond loopback.",
     expected: "text of at least 16 characters, or empty for none",
     secret: true,
-    schema: trimmedText.pipe(z.string().refine((t) => t === "" || t.length >= 16)),
+    parse: refine(trimmedText, (t) => t === "" || t.length >= 16),
   }),
   ...CHANNEL_SETTINGS,
 ] as const;
 
 type AnySetting = (typeof SETTINGS)[number];
 export type SettingName = AnySetting["name"];
-export type Settings = { [S in AnySetting as S["name"]]: z.output<S["schema"]> };
+export type Settings = { [S in AnySetting as S["name"]]: Parsed<S["parse"]> };
 
 export interface LoadedSettings {
   values: Settings;
@@ -260,11 +259,11 @@ export function loadSettings(opts: LoadSettingsOptions = {}): LoadedSettings {
       sources[spec.name] = "default";
       continue;
     }
-    const parsed = spec.schema.safeParse(found.value);
-    if (!parsed.success) {
+    const parsed = spec.parse(found.value);
+    if (parsed === undefined) {
       throw new SettingsError(`${found.shown} (from ${found.origin}) is not valid: expected ${spec.expected}`, spec.name, found.source);
     }
-    values[spec.name] = parsed.data;
+    values[spec.name] = parsed;
     sources[spec.name] = found.source;
   }
   // Every name in SETTINGS has been filled in just above.

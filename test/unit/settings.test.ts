@@ -13,6 +13,7 @@ import {
   SettingsError,
 } from "../../src/config/settings.js";
 import { editDistance, nearest } from "../../src/config/typos.js";
+import { httpUrl, listenHost, onOff, tcpPort, text, userList, wholeNumber } from "../../src/config/values.js";
 
 // Every test gets its own PocketPaw folder and working directory, and passes both in:
 // the real ~/.pocketpaw, .env and environment are never read.
@@ -526,6 +527,41 @@ describe("parseModel", () => {
     const { values } = sandbox().load({ flags: { opencodeModel: "openrouter/meta/llama" } });
     assert.deepEqual(parseModel(values.opencodeModel), { providerID: "openrouter", modelID: "meta/llama" });
   });
+});
+
+describe("value parsers: what each source may give, and what is refused (undefined)", () => {
+  const cases: Array<[string, (value: unknown) => unknown, unknown, unknown]> = [
+    ["text from a number", text, 12, "12"],
+    ["text from a boolean", text, true, undefined],
+    ["text from an object", text, { a: 1 }, undefined],
+    ["whole number with spaces", wholeNumber(0), " 42 ", 42],
+    ["whole number from JSON", wholeNumber(0), 7, 7],
+    ["whole number, a float from JSON", wholeNumber(0), 1.5, undefined],
+    ["whole number, an exponent", wholeNumber(0), "1e3", undefined],
+    ["whole number, below its minimum", wholeNumber(1), "0", undefined],
+    ["whole number, past the safe integers", wholeNumber(0), "9007199254740993", undefined],
+    ["whole number, NaN", wholeNumber(0), Number.NaN, undefined],
+    ["port 65535", tcpPort, "65535", 65535],
+    ["port 65536", tcpPort, 65536, undefined],
+    ["on from YES", onOff, " YES ", true],
+    ["off from 0 in JSON", onOff, 0, false],
+    ["on/off from a JSON boolean", onOff, false, false],
+    ["on/off from maybe", onOff, "maybe", undefined],
+    ["URL without its trailing slashes", httpUrl, " http://h:1/x// ", "http://h:1/x"],
+    ["URL with credentials", httpUrl, "http://u:p@h", undefined],
+    ["ftp URL", httpUrl, "ftp://h", undefined],
+    ["IPv6 host in brackets", listenHost, "[::1]", "::1"],
+    ["host with a path", listenHost, "h/x", undefined],
+    ["ids, spaced", userList(/^\d+$/), " 1 , 2 ", "1,2"],
+    ["ids as a JSON array", userList(/^\d+$/), [1, "2"], "1,2"],
+    ["ids, everyone", userList(/^\d+$/), "*", "*"],
+    ["ids, nobody", userList(/^\d+$/), [], ""],
+    ["ids, one bad", userList(/^\d+$/), "1,x", undefined],
+    ["ids, a nested array", userList(/^\d+$/), [[1]], undefined],
+  ];
+  for (const [what, parse, input, expected] of cases) {
+    test(what, () => assert.deepEqual(parse(input), expected));
+  }
 });
 
 // Type-level checks: the Settings type follows the table.
