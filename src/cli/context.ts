@@ -1,8 +1,8 @@
-import type { Backend } from "../agent/backend.js";
-import { BackendUnavailableError, type OpenBackendOptions, openBackend } from "../app/backend.js";
 import { type LoadedSettings, loadSettings, type SettingName, SettingsError } from "../config/settings.js";
-import { StoreError } from "../sessions/sqlite-store.js";
 import { EXIT } from "./exit-codes.js";
+
+// The backend is opened in open-backend.ts: commands that only read settings (`config`) do not
+// load it, SQLite and the HTTP stack.
 
 /** A failure the CLI reports in one line and exits on. */
 export class CliError extends Error {
@@ -46,16 +46,6 @@ export function settingsFrom(flags: CommonFlags): LoadedSettings {
     return loadSettings({ flags: settingFlags(flags) });
   } catch (error) {
     if (error instanceof SettingsError) throw new CliError(error.message, EXIT.usage);
-    throw error;
-  }
-}
-
-/** The configured backend, remembering conversations in the home folder's store (which it owns). */
-export function backendFrom(settings: LoadedSettings, options?: OpenBackendOptions): Backend {
-  try {
-    return openBackend(settings, options);
-  } catch (error) {
-    if (error instanceof BackendUnavailableError || error instanceof StoreError) throw new CliError(error.message, EXIT.usage);
     throw error;
   }
 }

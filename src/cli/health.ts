@@ -1,7 +1,8 @@
 import { BackendError } from "../agent/errors.js";
 import { MemorySessionStore } from "../sessions/store.js";
-import { backendFrom, type CommonFlags, settingsFrom } from "./context.js";
+import { type CommonFlags, settingsFrom } from "./context.js";
 import { EXIT } from "./exit-codes.js";
+import { backendFrom } from "./open-backend.js";
 import { safeText } from "./safe-text.js";
 
 /** `pocketpaw health`: is the configured server there, and which version is it. */

@@ -3,8 +3,9 @@ import { BackendError } from "../agent/errors.js";
 import { type ChannelHandle, startChannels } from "../channels/index.js";
 import { UnsafeListenError } from "../web/security.js";
 import { ListenError, startDashboard } from "../web/server.js";
-import { backendFrom, CliError, type CommonFlags, settingsFrom } from "./context.js";
+import { CliError, type CommonFlags, settingsFrom } from "./context.js";
 import { EXIT } from "./exit-codes.js";
+import { backendFrom } from "./open-backend.js";
 import { safeText } from "./safe-text.js";
 
 const { version } = createRequire(import.meta.url)("../../package.json") as { version: string };

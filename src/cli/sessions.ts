@@ -1,10 +1,11 @@
 import type { Backend } from "../agent/backend.js";
 import { BackendError, UnknownConversationError } from "../agent/errors.js";
 import { colorsFor, colorWanted } from "./colors.js";
-import { backendFrom, CliError, type CommonFlags, settingsFrom } from "./context.js";
+import { CliError, type CommonFlags, settingsFrom } from "./context.js";
 import { conversationLines } from "./conversations.js";
 import { EXIT, exitCodeFor } from "./exit-codes.js";
 import { ago } from "./format.js";
+import { backendFrom } from "./open-backend.js";
 import { createRenderer } from "./render.js";
 import { diffLines } from "./render-parts.js";
 import { safeText } from "./safe-text.js";

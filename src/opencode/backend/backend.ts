@@ -232,6 +232,7 @@ export class OpenCodeBackend implements Backend {
     const signal = options.signal ? AbortSignal.any([options.signal, stopping.signal]) : stopping.signal;
     const run = new RunState(key, options.maxTurns ?? this.options.maxTurns ?? 0);
     let release: (() => void) | undefined;
+    let holding: (() => void) | undefined;
     // Work a stop cut short goes on (a session being created is still stored): the
     // conversation's next run waits for it, this one does not.
     let background: Promise<unknown> = Promise.resolve();
@@ -250,6 +251,8 @@ export class OpenCodeBackend implements Backend {
       // Checked before anything is sent: the model's form, the attachments.
       const request = turnRequest(message, { model, agent, command, systemPrompt: options.systemPrompt, files: options.files });
       const profile = await step(this.ensureServer());
+      // The event stream opens while the session is looked up or created: the prompt then goes at once.
+      if (profile.protocol === "events") holding = this.hub.hold();
       await step(this.catalog.checkAgent(agent));
       if (command) await step(this.catalog.checkCommand(command));
       const turn: NewTurn = { title: command ? `/${command} ${message}` : message, model, agent };
@@ -271,6 +274,7 @@ export class OpenCodeBackend implements Backend {
       if (signal.aborted && error === signal.reason) run.stopped = true;
       else yield run.fail(error);
     } finally {
+      holding?.();
       if (this.active.get(key)?.run === run) this.active.delete(key);
       if (release) void background.then(release);
     }

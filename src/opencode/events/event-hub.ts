@@ -86,6 +86,15 @@ export class EventHub {
     return () => this.unsubscribe(sessionId, listener);
   }
 
+  /**
+   * Opens the connection ahead of any subscription (a run opens it while its session is being
+   * created, so the prompt need not wait for it afterwards); the returned function lets it go.
+   */
+  hold(): () => void {
+    // No session has an empty id: the placeholder listener is told of the connection only.
+    return this.subscribe("", () => {});
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     this.listeners.clear();
