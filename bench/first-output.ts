@@ -61,7 +61,7 @@ function timeToFirstOutput(args: string[], env: NodeJS.ProcessEnv): Promise<numb
 }
 
 /** Rows for the cold-start table: median times to first output, and pocketpaw's minus raw's. */
-export async function firstOutput(main: string, runs: number): Promise<{ rows: string[][]; addedMs: number }> {
+export async function firstOutput(main: string, runs: number): Promise<{ rows: string[][]; addedMs: number; ratio: number }> {
   const model = await startScriptedModel();
   const server = await startOpenCode({ modelBaseURL: model.baseURL });
   const home = mkdtempSync(join(tmpdir(), "pocketpaw-bench-ask-"));
@@ -70,20 +70,32 @@ export async function firstOutput(main: string, runs: number): Promise<{ rows: s
     const prompt = "[[reply:first words]]";
     const raw: number[] = [];
     const ask: number[] = [];
+    const rawRun = () => timeToFirstOutput(["--input-type=module", "-e", RAW_CLIENT, server.url, prompt], env);
+    const askRun = (i: number) => timeToFirstOutput([main, "ask", "--session", `bench:${i}`, prompt], env);
     for (let i = 0; i <= runs; i++) {
-      const r = await timeToFirstOutput(["--input-type=module", "-e", RAW_CLIENT, server.url, prompt], env);
-      const a = await timeToFirstOutput([main, "ask", "--session", `bench:${i}`, prompt], env);
+      // Who goes first alternates: neither always meets the server just after the other's turn.
+      let r: number;
+      let a: number;
+      if (i % 2 === 0) {
+        r = await rawRun();
+        a = await askRun(i);
+      } else {
+        a = await askRun(i);
+        r = await rawRun();
+      }
       if (i === 0) continue; // the server's first prompt of a directory loads its plugins
       raw.push(r);
       ask.push(a);
     }
     const added = median(ask) - median(raw);
+    const ratio = median(ask) / median(raw);
     return {
       rows: [
         ["raw client, first text delta", fixed(median(raw), 1), fixed(Math.min(...raw), 1), ""],
-        ["pocketpaw ask, first output", fixed(median(ask), 1), fixed(Math.min(...ask), 1), `+${fixed(added, 1)} ms`],
+        ["pocketpaw ask, first output", fixed(median(ask), 1), fixed(Math.min(...ask), 1), `${fixed(ratio)} of raw (+${fixed(added, 1)} ms)`],
       ],
       addedMs: added,
+      ratio,
     };
   } finally {
     await server.stop();
