@@ -207,7 +207,7 @@ async function checkEventStream(client: OpenCodeClient, version: string): Promis
   const timer = setTimeout(() => stop.abort(), EVENT_STREAM_WAIT_MS);
   try {
     const response = await client.events(stop.signal);
-    for await (const data of readSseData(response.body as unknown as AsyncIterable<Uint8Array>)) {
+    for await (const data of readSseData(response.body)) {
       const type = (JSON.parse(data) as { type?: string }).type ?? "?";
       return { name: "event stream", status: "ok", detail: `live: first event (${type}) after ${Date.now() - started} ms` };
     }

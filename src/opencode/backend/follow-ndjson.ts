@@ -38,7 +38,7 @@ export async function* followNdjson(client: OpenCodeClient, turn: Turn): AsyncGe
       .catch((error: unknown) => {
         throw promptFailure(error, sessionId);
       });
-    for await (const line of readNdjsonLines(response.body as unknown as AsyncIterable<Uint8Array>)) {
+    for await (const line of readNdjsonLines(response.body)) {
       for (const event of parseNdjsonLine(line)) {
         for (const out of translator.handle(event)) yield out;
       }

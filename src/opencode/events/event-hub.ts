@@ -37,6 +37,9 @@ export class StalledStreamError extends Error {
   }
 }
 
+/** Why the hub closes a connection nobody listens to: not a failure, nothing to tell anyone. */
+class IdleClose extends Error {}
+
 export class EventHub {
   private readonly listeners = new Map<string, Set<HubListener>>();
   /** Child session → the root session whose conversation it works for. */
@@ -109,7 +112,11 @@ export class EventHub {
     if (set.size === 0) this.listeners.delete(sessionId);
     if (this.listeners.size > 0) return;
     const stop = () => {
-      if (this.listeners.size === 0) this.connection?.abort();
+      if (this.listeners.size > 0) return;
+      // At once, not when the connection has wound down: a run subscribing meanwhile must wait
+      // for the next connection's "connected", not take this closing one's events as live.
+      this.isConnected = false;
+      this.connection?.abort(new IdleClose());
     };
     if (this.lingerMs > 0) this.lingerTimer = setTimeout(stop, this.lingerMs).unref();
     else stop();
@@ -129,12 +136,18 @@ export class EventHub {
     while (this.wanted) {
       let gotEvents = false;
       try {
-        await this.connectOnce(() => {
+        const end = await this.connectOnce(() => {
           gotEvents = true;
           this.isConnected = true;
           this.broadcast({ kind: "connected", afterGap: everConnected });
           everConnected = true;
         });
+        if (end === "idle") {
+          // Closed for want of listeners, and someone subscribed since: a fresh start, no gap to tell of.
+          everConnected = false;
+          delay = this.retryInitialMs;
+          continue;
+        }
         if (this.wanted) this.broadcast({ kind: "disconnected", error: new Error("the server closed the event stream") });
       } catch (error) {
         if (!this.wanted) break;
@@ -166,7 +179,8 @@ export class EventHub {
     });
   }
 
-  private async connectOnce(onConnected: () => void): Promise<void> {
+  /** One connection, until it ends: "idle" when the hub closed it for want of listeners. */
+  private async connectOnce(onConnected: () => void): Promise<"ended" | "idle"> {
     const controller = new AbortController();
     this.connection = controller;
     // Chunks are counted as they come and the watchdog notes when the count last moved: cheaper
@@ -185,18 +199,19 @@ export class EventHub {
     );
     try {
       const response = await this.client.events(controller.signal);
-      if (!response.body) throw new NotOpenCodeError(this.client.displayUrl, "GET /event answered without a body");
       // Each chunk's events are handled synchronously, in one go: a burst of OpenCode events
       // arrives hundreds to a chunk, and a promise round trip per event (an async generator
       // yielding each) cost a good part of the hub's time (see SseDecoder).
       const decoder = new SseDecoder();
-      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+      for await (const chunk of response.body) {
         chunks++;
         for (const data of decoder.push(chunk)) this.receive(data, onConnected);
       }
       for (const data of decoder.end()) this.receive(data, onConnected);
+      return "ended";
     } catch (error) {
-      if (controller.signal.aborted && controller.signal.reason instanceof StalledStreamError) throw controller.signal.reason;
+      if (controller.signal.reason instanceof IdleClose) return "idle";
+      if (controller.signal.reason instanceof StalledStreamError) throw controller.signal.reason;
       throw error;
     } finally {
       clearInterval(watchdog);

@@ -1,3 +1,4 @@
+import { type HttpResponse, type HttpSend, nodeHttp, viaFetch } from "../transport/http.js";
 import { describeNetworkError, errorBody, preview } from "./answers.js";
 import { ApiError, AuthError, NotOpenCodeError, OpenCodeError, redactUrl, TimeoutError, UnreachableError } from "./errors.js";
 import type {
@@ -16,7 +17,7 @@ import type {
 } from "./wire.js";
 
 /**
- * The REST calls a thin client needs, written over `fetch` rather than the official SDK: the SDK
+ * The REST calls a thin client needs, written over node:http (transport/http.ts) rather than the official SDK: the SDK
  * is generated for one server release, returns `{data, error}` without telling a refused
  * connection from an HTML page from a 401, and has no per-call timeout. Here every call has a
  * timeout, checks the content type before trusting a 200 (unknown routes answer with the web UI),
@@ -31,6 +32,7 @@ export interface ClientOptions {
   directory?: string;
   /** Per request, until the answer's headers (streams) or whole body (everything else). */
   timeoutMs?: number;
+  /** A `fetch` to send requests through instead of node:http (tests wrap the server with one). */
   fetch?: typeof fetch;
 }
 
@@ -58,7 +60,7 @@ export class OpenCodeClient {
   readonly directory: string | undefined;
   readonly timeoutMs: number;
   private readonly authHeader: string | undefined;
-  private readonly fetchImpl: typeof fetch;
+  private readonly send: HttpSend;
 
   constructor(options: ClientOptions) {
     const url = new URL(options.baseUrl);
@@ -72,7 +74,7 @@ export class OpenCodeClient {
     this.directory = options.directory || undefined;
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.authHeader = password ? `Basic ${Buffer.from(`${username}:${password}`).toString("base64")}` : undefined;
-    this.fetchImpl = options.fetch ?? fetch;
+    this.send = options.fetch ? viaFetch(options.fetch) : nodeHttp;
   }
 
   get hasCredentials(): boolean {
@@ -120,8 +122,8 @@ export class OpenCodeClient {
    * The seed's protocol: `POST /session/{id}/message` answering with a stream (NDJSON). On a real
    * server this route blocks until the turn ends and returns one JSON message.
    */
-  promptStream(id: string, body: OcPromptBody, signal?: AbortSignal): Promise<Response> {
-    return this.request<Response>("POST", `/session/${enc(id)}/message`, {
+  promptStream(id: string, body: OcPromptBody, signal?: AbortSignal): Promise<HttpResponse> {
+    return this.request<HttpResponse>("POST", `/session/${enc(id)}/message`, {
       what: "the prompt",
       body,
       expect: "stream",
@@ -256,8 +258,8 @@ export class OpenCodeClient {
   }
 
   /** Opens `GET /event` (SSE). The timeout covers only the wait for headers. */
-  events(signal: AbortSignal): Promise<Response> {
-    return this.request<Response>("GET", "/event", {
+  events(signal: AbortSignal): Promise<HttpResponse> {
+    return this.request<HttpResponse>("GET", "/event", {
       what: "the event stream",
       expect: "stream",
       signal,
@@ -282,12 +284,12 @@ export class OpenCodeClient {
     if (options.body !== undefined) headers["content-type"] = "application/json";
     const where = `${method} ${path}`;
     try {
-      let response: Response;
+      let response: HttpResponse;
       try {
-        response = await this.fetchImpl(this.url(path, options.query), {
+        response = await this.send(this.url(path, options.query), {
           method,
           headers,
-          body: options.body === undefined ? undefined : JSON.stringify(options.body),
+          ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
           signal,
         });
       } catch (error) {
@@ -298,9 +300,9 @@ export class OpenCodeClient {
       if (options.expect === "stream" && response.ok) {
         // Streams live on past the timeout: only the wait for headers was bounded.
         clearTimeout(timer);
-        const type = response.headers.get("content-type") ?? "";
+        const type = response.header("content-type") ?? "";
         if (!options.streamTypes?.some((t) => type.includes(t))) {
-          await response.body?.cancel().catch(() => {});
+          response.cancel();
           throw new NotOpenCodeError(this.displayUrl, `${where} answered with ${type || "no content type"}, not a stream`);
         }
         return response as T;
@@ -316,14 +318,14 @@ export class OpenCodeClient {
     }
   }
 
-  private async readAnswer<T>(response: Response, where: string, options: RequestOptions): Promise<T> {
-    const type = response.headers.get("content-type") ?? "";
+  private async readAnswer<T>(response: HttpResponse, where: string, options: RequestOptions): Promise<T> {
+    const type = response.header("content-type") ?? "";
     if (response.status === 401 || response.status === 403) {
-      await response.body?.cancel().catch(() => {});
+      response.cancel();
       throw new AuthError(this.displayUrl, response.status, this.hasCredentials, type);
     }
     if (type.includes("text/html")) {
-      await response.body?.cancel().catch(() => {});
+      response.cancel();
       throw new NotOpenCodeError(this.displayUrl, `${where} answered with an HTML page (HTTP ${response.status}) where JSON was expected`);
     }
     const text = await response.text();
