@@ -1,6 +1,6 @@
 // `npm run bench`: pocketpaw's benchmarks, each printing what it measured side by side with what
-// it is compared to, and the targets of issue #5 as ratios or bounds (BENCHMARKS.md records a
-// run). Never part of `npm test`.
+// it is compared to, and the targets of issues #5 and #13 as ratios or bounds (BENCHMARKS.md
+// records a run). Never part of `npm test`.
 //
 //   npm run bench                       all six, about 3.5 minutes on 2 cores
 //   npm run bench -- throughput latency only those (throughput, latency, concurrency, long, cold, channels)
