@@ -1,13 +1,14 @@
 // `npm run bench`: pocketpaw's benchmarks, each printing what it measured side by side with what
-// it is compared to, and the targets of issue #5 as ratios or bounds (BENCHMARKS.md records a
-// run). Never part of `npm test`.
+// it is compared to, and the targets of issues #5 and #13 as ratios or bounds (BENCHMARKS.md
+// records a run). Never part of `npm test`.
 //
-//   npm run bench                       all five, about 2 minutes on 2 cores
-//   npm run bench -- throughput latency only those (throughput, latency, concurrency, long, cold)
+//   npm run bench                       all six, about 3.5 minutes on 2 cores
+//   npm run bench -- throughput latency only those (throughput, latency, concurrency, long, cold, channels)
 //   npm run bench -- --json out.json    also write the results as JSON
 
 import { writeFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
+import { channels } from "./channels.js";
 import { coldStart } from "./cold-start.js";
 import { concurrency } from "./concurrency.js";
 import { latency } from "./latency.js";
@@ -21,6 +22,7 @@ const BENCHMARKS: Record<string, () => Promise<Section>> = {
   concurrency: () => concurrency(),
   long: () => longStream(),
   cold: () => coldStart(),
+  channels: () => channels(),
 };
 
 function parseArgs(argv: string[]): { names: string[]; json?: string } {

@@ -37,6 +37,8 @@ export interface CallRecord {
   /** The route with ids as written, e.g. POST /channels/123/messages. */
   path: string;
   status: number;
+  /** The JSON body (of a call not refused before it was read). */
+  json?: Record<string, unknown>;
 }
 
 interface Interaction {
@@ -258,6 +260,7 @@ export class FakeDiscord {
     const limited = byToken ? undefined : this.limits.check(req.method ?? "GET", path);
     if (limited?.refusal) return answer(429, limited.refusal, limited.headers);
     const body = await bodyOf(req);
+    record.json = body.json;
     const result = route(this, req.method ?? "GET", path, body.json, body.files, url.searchParams);
     if ("ok" in result) answer(result.status ?? 200, result.ok, limited?.headers);
     else answer(result.status, result.body, limited?.headers);

@@ -7,6 +7,14 @@ export function chatKey(chat: ChatRef): string {
 }
 
 /**
+ * Headroom over the adapter's interval. Platforms count what arrives, and what leaves here a
+ * second apart arrives a few tens of ms closer or further (the library's queues, the network,
+ * a busy event loop): paced at exactly the limit, a stream of edits would reach it at the
+ * limit's rate or a little over. 5% wider keeps the rate a platform sees under its limit.
+ */
+export const PACE_HEADROOM = 1.05;
+
+/**
  * The adapter's sending, paced per chat: every message the core sends or edits goes through
  * here, so a reply being streamed, a prompt and a notice in the same chat share its rate.
  */
@@ -25,7 +33,7 @@ export class Messenger {
   }
 
   pace(chat: ChatRef): Promise<void> {
-    return this.pacer.slot(chatKey(chat), this.adapter.limits.intervalMs(chat));
+    return this.pacer.slot(chatKey(chat), this.adapter.limits.intervalMs(chat) * PACE_HEADROOM);
   }
 
   async send(chat: ChatRef, message: Outgoing): Promise<MessageRef> {

@@ -94,6 +94,8 @@ export interface RecordedRequest {
   /** True for OpenCode's requests without `tools`: the title generator's and the compaction's. */
   isTitle: boolean;
   body: ChatRequestBody;
+  /** `Date.now()` when the first chunk of answer text was written to the socket (none yet: undefined). */
+  firstTextAt?: number;
 }
 
 export interface ScriptedModel {
@@ -191,7 +193,7 @@ export async function startScriptedModel(): Promise<ScriptedModel> {
     return { ...base, text: words(`You said: ${rest}`) };
   }
 
-  async function answer(res: ServerResponse, body: ChatRequestBody, p: Plan): Promise<void> {
+  async function answer(res: ServerResponse, request: RecordedRequest, p: Plan): Promise<void> {
     if (p.kind === "fail") {
       // OpenCode retries any error whose body mentions "server_error" (see the DSL notes), so
       // only 5xx answers say so: a 4xx must stay a final, non-retried failure.
@@ -208,7 +210,7 @@ export async function startScriptedModel(): Promise<ScriptedModel> {
     });
     const id = `chatcmpl-fake-${++callCounter}`;
     const created = Math.floor(Date.now() / 1000);
-    const model = body.model ?? "fake-model";
+    const model = request.body.model ?? "fake-model";
     // OpenCode aborting a turn closes the connection: stop writing (and waiting) at once.
     let gone = false;
     res.on("close", () => (gone = true));
@@ -234,6 +236,7 @@ export async function startScriptedModel(): Promise<ScriptedModel> {
     for (const piece of p.text) {
       await pause();
       send({ content: piece });
+      if (!gone) request.firstTextAt ??= Date.now();
     }
     if (p.toolCall) {
       const call = {
@@ -261,7 +264,7 @@ export async function startScriptedModel(): Promise<ScriptedModel> {
     const isTitle = !body.tools || body.tools.length === 0;
     const recorded: RecordedRequest = { at: Date.now(), model: body.model ?? "", userText: conv.userText, isTitle, body };
     requests.push(recorded);
-    await answer(res, body, plan(recorded, conv));
+    await answer(res, recorded, plan(recorded, conv));
   }
 
   const server = createServer((req, res) => {
