@@ -80,7 +80,7 @@ export async function coldStart(options: ColdStartOptions = COLD_START_DEFAULTS)
     table.push(...first.rows);
     targets.push(target("pocketpaw ask / raw client, to the first word", first.ratio, "<=", 1.15));
     notes.push(
-      `\`ask\` to its first word: +${fixed(first.addedMs, 1)} ms over a raw client doing the same REST calls, medians (new session each run, against the same warm server)`,
+      `\`ask\` to its first word: ${first.addedMs >= 0 ? "+" : ""}${fixed(first.addedMs, 1)} ms against a raw client doing the same REST calls, medians (new session each run, against the same warm server)`,
     );
     if (tsc.status !== 0) notes.push("the build reported type errors (it still emitted the CLI)");
     notes.push(`${options.runs} runs each, interleaved, spawn to exit, compiled JavaScript (dist), not tsx`);

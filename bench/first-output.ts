@@ -92,7 +92,12 @@ export async function firstOutput(main: string, runs: number): Promise<{ rows: s
     return {
       rows: [
         ["raw client, first text delta", fixed(median(raw), 1), fixed(Math.min(...raw), 1), ""],
-        ["pocketpaw ask, first output", fixed(median(ask), 1), fixed(Math.min(...ask), 1), `${fixed(ratio)} of raw (+${fixed(added, 1)} ms)`],
+        [
+          "pocketpaw ask, first output",
+          fixed(median(ask), 1),
+          fixed(Math.min(...ask), 1),
+          `${fixed(ratio)} of raw (${added >= 0 ? "+" : ""}${fixed(added, 1)} ms)`,
+        ],
       ],
       addedMs: added,
       ratio,
