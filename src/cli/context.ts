@@ -14,7 +14,7 @@ export class CliError extends Error {
   }
 }
 
-/** The options every command shares, as commander parses them. */
+/** The options every command shares, as the command line gives them (command-line.ts). */
 export interface CommonFlags {
   url?: string;
   directory?: string;
