@@ -46,7 +46,7 @@ export async function coldStart(options: ColdStartOptions = COLD_START_DEFAULTS)
     const main = join(root, "dist/cli/main.js");
     if (!existsSync(main)) throw new Error(`the build produced no ${main}:\n${tsc.stdout}${tsc.stderr}`);
     // Each command's bound over `node -e 0` (issue #13): the version alone, a table from code
-    // (commander and a few modules), the settings from every source (files, environment).
+    // (the command line and a few modules), the settings from every source (files, environment).
     const commands: Array<[string, string[], number | undefined]> = [
       ["node -e 0", ["-e", "0"], undefined],
       ["pocketpaw --version", [main, "--version"], 1.5],

@@ -50,7 +50,14 @@ async function cli(argv: string[]) {
   const { program: p, calls } = program();
   let out = "";
   let err = "";
-  const code = await runCommandLine(p, argv, { out: (t) => void (out += t), err: (t) => void (err += t) });
+  const code = await runCommandLine(p, argv, {
+    out: (t) => {
+      out += t;
+    },
+    err: (t) => {
+      err += t;
+    },
+  });
   return { code, out, err, calls };
 }
 
