@@ -1,10 +1,14 @@
 import { PERMISSION_REPLIES } from "../agent/events.js";
+import { backends } from "./backends.js";
 import { type CommandSpec, type OptionSpec, type Program, runCommandLine } from "./command-line.js";
 import { safeText } from "./safe-text.js";
 import { VERSION } from "./version.js";
 
-// pocketpaw's commands. Each command's module is imported only when that command runs:
-// `pocketpaw backends` must not pay for the backend, SQLite and the HTTP stack.
+// pocketpaw's commands. Each command's module is imported only when that command runs, so that
+// `pocketpaw backends` does not pay for the backend, SQLite and the HTTP stack; except
+// `backends` itself, whose few small modules (the registry, columns, colours) nearly every
+// command loads anyway: imported later, on their own, they would cost a round of the module
+// loader.
 // (Flags arrive untyped from the command line; each command's module declares what it reads.)
 // biome-ignore lint/suspicious/noExplicitAny: see above
 type Flags = any;
@@ -95,7 +99,7 @@ const COMMANDS: CommandSpec[] = [
     name: "backends",
     description: "The six agent backends of PocketPaw's comparison: capabilities, status, required key, and whether this build has them.",
     options: [JSON_OPTION("them")],
-    run: async (_, flags: Flags) => (await import("./backends.js")).backends(flags),
+    run: (_, flags: Flags) => backends(flags),
   },
   {
     name: "config",
