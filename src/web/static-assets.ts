@@ -10,10 +10,11 @@ import type { Hono } from "hono";
  * uses, straight from node_modules. Everything is read once at start-up into memory; a request
  * can only ever get one of these files (no path from the URL touches the file system).
  *
- * ./static sits next to this module: in src/web/ when run from source, in dist/web/ after
- * `npm run build` (scripts/copy-web-assets.mjs copies it there).
+ * The files are in src/web/static/ when run from source, and in dist/web/static/ after `npm run
+ * build` (scripts/build.mjs copies them there), where this module is bundled into dist/cli/: the
+ * path "../web/static/" from this module's folder is right in all three.
  */
-const STATIC_DIR = fileURLToPath(new URL("./static/", import.meta.url));
+const STATIC_DIR = fileURLToPath(new URL("../web/static/", import.meta.url));
 
 /** URL under /vendor/ → module specifier resolved from this package's dependencies. */
 const VENDOR: Record<string, string> = {

@@ -1,12 +1,13 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { AgentEvent } from "../../src/agent/events.js";
 import { OpenCodeClient } from "../../src/opencode/rest/client.js";
 import { ApiError } from "../../src/opencode/rest/errors.js";
-import { interruptWhenStdoutHas, runCli } from "../support/cli.js";
+import { interruptWhenStdoutHas, REPO, runCli } from "../support/cli.js";
 import { freePort, type OpenCodeServer, startOpenCode } from "../support/opencode-server.js";
 import { useRealServer } from "../support/real-server.js";
 import { startHtmlServer } from "../support/seed-servers.js";
@@ -382,5 +383,52 @@ describe("pocketpaw doctor", () => {
       assert.equal(right.code, 0, right.stdout);
       assert.match(line(right.stdout, "credentials"), /^✓ credentials +accepted \(user opencode\)/);
     });
+  });
+});
+
+describe("the CLI as `npm run build` ships it (one bundle, chunks beside it)", () => {
+  const root = mkdtempSync(join(tmpdir(), "pocketpaw-built-"));
+  const entry = join(root, "dist/cli/main.js");
+  before(() => {
+    copyFileSync(join(REPO, "package.json"), join(root, "package.json"));
+    symlinkSync(join(REPO, "node_modules"), join(root, "node_modules"), "dir");
+    const build = spawnSync(process.execPath, [join(REPO, "scripts/build.mjs"), join(root, "dist")], { encoding: "utf8" });
+    assert.equal(build.status, 0, build.stderr);
+  });
+  after(() => rmSync(root, { recursive: true, force: true }));
+
+  test("--version, config, a turn, and the dashboard with its files", async () => {
+    const version = await runCli(["--version"], real.env, { entry });
+    assert.equal(version.stdout, `${JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")).version}\n`);
+    const config = await runCli(["config", "--json"], real.env, { entry });
+    assert.equal(config.code, 0, config.stderr);
+    const ask = await runCli(["ask", "--session", "built:ask", "[[reply:from the bundle]]"], real.env, { entry });
+    assert.equal(ask.code, 0, ask.stderr);
+    assert.equal(ask.stdout, "from the bundle\n");
+
+    const port = await freePort();
+    const serve = spawn(process.execPath, [entry, "serve", "--port", String(port)], {
+      env: { PATH: process.env.PATH ?? "", HOME: real.home, ...real.env },
+      stdio: "ignore",
+    });
+    try {
+      let page: Response | undefined;
+      for (let tries = 0; tries < 100 && !page; tries++) {
+        page = await fetch(`http://127.0.0.1:${port}/`).catch(() => undefined);
+        if (!page) await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      assert.equal(page?.status, 200);
+      const html = await (page as Response).text();
+      assert.match(html, /<html/);
+      // A module the page loads, from dist/web/static/ next to the bundle.
+      const module = /<script[^>]+src="([^"]+\.js)"/.exec(html)?.[1];
+      assert.ok(module, "the page loads a script");
+      assert.equal((await fetch(new URL(module, `http://127.0.0.1:${port}/`))).status, 200);
+    } finally {
+      serve.kill("SIGTERM");
+      const killer = setTimeout(() => serve.kill("SIGKILL"), 5_000);
+      await new Promise((resolve) => serve.once("exit", resolve));
+      clearTimeout(killer);
+    }
   });
 });

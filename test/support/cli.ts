@@ -18,9 +18,15 @@ export interface CliResult {
 export function runCli(
   args: string[],
   env: Record<string, string>,
-  options: { timeoutMs?: number; onStart?: (child: ChildProcess, output: () => CliResult) => void } = {},
+  options: {
+    timeoutMs?: number;
+    onStart?: (child: ChildProcess, output: () => CliResult) => void;
+    /** A built CLI (dist/cli/main.js) to run with plain node instead of the source. */
+    entry?: string;
+  } = {},
 ): Promise<CliResult> {
-  const child = spawn(process.execPath, ["--import", "tsx", MAIN, ...args], {
+  const command = options.entry ? [options.entry] : ["--import", "tsx", MAIN];
+  const child = spawn(process.execPath, [...command, ...args], {
     cwd: REPO,
     env: { PATH: process.env.PATH ?? "", HOME: env.HOME ?? process.env.HOME ?? "", ...env },
     stdio: ["pipe", "pipe", "pipe"],
