@@ -11,4 +11,4 @@ const args = process.argv.slice(2);
 // The version alone needs nothing else: answered before the command table is loaded (a
 // quarter of this command's start). Anything more on the line goes to the table, which knows -V too.
 if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) process.stdout.write(`${VERSION}\n`);
-else await (await import("./program.js")).run(process.argv);
+else await (await import("./program.js")).run(process.argv, VERSION);

@@ -2,7 +2,6 @@ import { PERMISSION_REPLIES } from "../agent/events.js";
 import { backends } from "./backends.js";
 import { type CommandSpec, type OptionSpec, type Program, runCommandLine } from "./command-line.js";
 import { safeText } from "./safe-text.js";
-import { VERSION } from "./version.js";
 
 // pocketpaw's commands. Each command's module is imported only when that command runs, so that
 // `pocketpaw backends` does not pay for the backend, SQLite and the HTTP stack; except
@@ -153,10 +152,9 @@ const COMMANDS: CommandSpec[] = [
   },
 ];
 
-const PROGRAM: Program = {
+const PROGRAM: Omit<Program, "version"> = {
   name: "pocketpaw",
   description: "Talk to an OpenCode server (`opencode serve`) from the terminal, streaming what it does.",
-  version: VERSION,
   subcommands: COMMANDS,
   epilogue: `
 Settings come from flags, then POCKETPAW_* environment variables, then .env, then
@@ -167,10 +165,13 @@ Exit codes: 0 ok · 1 the turn ended with an error · 2 bad usage or settings ·
 unreachable, not OpenCode, or refuses the credentials · 130 interrupted (Ctrl-C).`,
 };
 
-/** Runs the command line `argv` (node, script, arguments…); the exit code goes to process.exitCode. */
-export async function run(argv: string[]): Promise<void> {
+/**
+ * Runs the command line `argv` (node, script, arguments…); the exit code goes to process.exitCode.
+ * The version comes from main.ts, which reads it (and alone answers a bare --version).
+ */
+export async function run(argv: string[], version: string): Promise<void> {
   try {
-    process.exitCode = await runCommandLine(PROGRAM, argv.slice(2), {
+    process.exitCode = await runCommandLine({ ...PROGRAM, version }, argv.slice(2), {
       out: (text) => process.stdout.write(text),
       err: (text) => process.stderr.write(text),
     });
