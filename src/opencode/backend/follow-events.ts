@@ -124,7 +124,7 @@ class LiveFollower {
         if (this.translator.complete) break; // what follows the end is left, as a run ends there
         if (item.kind === "event") {
           this.lastSign = now;
-          for (const event of this.translator.handle(item.event)) out.push(event);
+          this.translator.handle(item.event, out);
         } else {
           // What came before goes out before this item's work waits for the server.
           if (out.length > 0) yield out;

@@ -40,7 +40,8 @@ export async function* followNdjson(client: OpenCodeClient, turn: Turn): AsyncGe
       });
     for await (const line of readNdjsonLines(response.body as unknown as AsyncIterable<Uint8Array>)) {
       // A line's events go out together (the follower's batches: see follow-events.ts).
-      const out = parseNdjsonLine(line).flatMap((event) => translator.handle(event));
+      const out: AgentEvent[] = [];
+      for (const event of parseNdjsonLine(line)) translator.handle(event, out);
       const limit = run.turnLimitReached();
       if (limit) out.push(limit);
       if (out.length > 0) yield out;
