@@ -7,30 +7,50 @@
 export class AsyncQueue<T> {
   private items: T[] = [];
   private head = 0;
-  private waiter: ((item: T) => void) | undefined;
+  /** The consumer waiting for the queue to be non-empty. */
+  private wake: (() => void) | undefined;
 
   push(item: T): void {
-    const waiter = this.waiter;
-    if (waiter) {
-      this.waiter = undefined;
-      waiter(item);
-    } else {
-      this.items.push(item);
+    this.items.push(item);
+    const wake = this.wake;
+    if (wake) {
+      this.wake = undefined;
+      wake();
     }
   }
 
   /** The next item; waits for one. */
-  next(): Promise<T> {
-    if (this.head < this.items.length) {
-      const item = this.items[this.head++] as T;
-      if (this.head > 1024 && this.head * 2 > this.items.length) {
-        this.items = this.items.slice(this.head);
-        this.head = 0;
-      }
-      return Promise.resolve(item);
+  async next(): Promise<T> {
+    if (this.head === this.items.length) await this.arrival();
+    const item = this.items[this.head++] as T;
+    if (this.head === this.items.length) this.clear();
+    else if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
     }
+    return item;
+  }
+
+  /**
+   * Every item queued, in order; waits for one. A burst pushed in one go (the event hub hands
+   * over a whole chunk of the stream synchronously) is taken in one wake-up, not a promise round
+   * trip per item.
+   */
+  async nextBatch(): Promise<T[]> {
+    if (this.head === this.items.length) await this.arrival();
+    const batch = this.head === 0 ? this.items : this.items.slice(this.head);
+    this.clear();
+    return batch;
+  }
+
+  private arrival(): Promise<void> {
     return new Promise((resolve) => {
-      this.waiter = resolve;
+      this.wake = resolve;
     });
+  }
+
+  private clear(): void {
+    this.items = [];
+    this.head = 0;
   }
 }

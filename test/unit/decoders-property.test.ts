@@ -15,6 +15,7 @@ import { EventHub } from "../../src/opencode/events/event-hub.js";
 import type { OpenCodeClient } from "../../src/opencode/rest/client.js";
 import type { OcMessageInfo } from "../../src/opencode/rest/wire.js";
 import { TurnTranslator } from "../../src/opencode/translate/translate.js";
+import { viaFetch } from "../../src/opencode/transport/http.js";
 import { SseDecoder } from "../../src/opencode/transport/sse.js";
 import { cutAt } from "../support/chunks.js";
 import { recordedEvents, recordingBytes, recordingPath } from "../support/recordings.js";
@@ -50,7 +51,12 @@ async function throughHub(name: string, chunks: Uint8Array[]): Promise<{ out: Ag
   });
   const client = {
     displayUrl: "http://recording",
-    events: async () => new Response(body, { headers: { "content-type": "text/event-stream" } }),
+    events: () =>
+      viaFetch(async () => new Response(body, { headers: { "content-type": "text/event-stream" } }))("http://recording/event", {
+        method: "GET",
+        headers: {},
+        signal: new AbortController().signal,
+      }),
   } as unknown as OpenCodeClient;
   const hub = new EventHub(client, { retryInitialMs: 60_000 });
   const turn = firstTurn(name);

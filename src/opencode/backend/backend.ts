@@ -18,6 +18,7 @@ import type { AgentEvent, PermissionReply, QuestionAnswer } from "../../agent/ev
 import { BACKENDS } from "../../agent/registry.js";
 import { type ConversationRecord, MemorySessionStore, type SessionStore } from "../../sessions/store.js";
 import { abortable } from "../../util/abortable.js";
+import { flatten } from "../../util/flatten.js";
 import { EventHub, type EventHubOptions } from "../events/event-hub.js";
 import { OpenCodeClient } from "../rest/client.js";
 import type { OcPermissionRule } from "../rest/wire.js";
@@ -218,7 +219,8 @@ export class OpenCodeBackend implements Backend {
   }
 
   run(message: string, options: RunOptions = {}): AsyncIterable<AgentEvent> {
-    return this.runOnce(message, options);
+    // The run goes in batches of events (follow-events.ts), handed out one by one.
+    return flatten(this.runOnce(message, options));
   }
 
   /**
@@ -226,7 +228,7 @@ export class OpenCodeBackend implements Backend {
    * server's protocol. Until the prompt is sent, stopping (the signal, or `stop`) simply ends the
    * run, at once, whatever it was waiting for.
    */
-  private async *runOnce(message: string, options: RunOptions): AsyncGenerator<AgentEvent> {
+  private async *runOnce(message: string, options: RunOptions): AsyncGenerator<AgentEvent[]> {
     const key = options.sessionKey ?? DEFAULT_SESSION_KEY;
     const stopping = new AbortController();
     const signal = options.signal ? AbortSignal.any([options.signal, stopping.signal]) : stopping.signal;
@@ -259,7 +261,7 @@ export class OpenCodeBackend implements Backend {
       let opened = await step(this.sessions.open(scope, turn, profile.quirks.refusesPromptToMissingSession));
       for (let replaced = false; ; replaced = true) {
         run.sessionId = opened.record.sessionId;
-        if (opened.announce) yield opened.announce;
+        if (opened.announce) yield [opened.announce];
         try {
           yield* this.follow(profile, { run, sessionId: opened.record.sessionId, after: opened.record.lastMessageId, request, signal });
           break;
@@ -272,16 +274,16 @@ export class OpenCodeBackend implements Backend {
       this.store.touch(scope, run.newestMessageId);
     } catch (error) {
       if (signal.aborted && error === signal.reason) run.stopped = true;
-      else yield run.fail(error);
+      else yield [run.fail(error)];
     } finally {
       holding?.();
       if (this.active.get(key)?.run === run) this.active.delete(key);
       if (release) void background.then(release);
     }
-    yield run.done();
+    yield [run.done()];
   }
 
-  private follow(profile: ServerProfile, turn: Turn): AsyncGenerator<AgentEvent> {
+  private follow(profile: ServerProfile, turn: Turn): AsyncGenerator<AgentEvent[]> {
     return profile.protocol === "events" ? followEvents(this.client, this.hub, this.live, turn) : followNdjson(this.client, turn);
   }
 

@@ -35,7 +35,7 @@ const STOP_SETTLE_MS = 200;
  * then follow the turn until the translator says it is complete, and say which files it changed.
  * Until the prompt is sent a stop simply ends the run.
  */
-export async function* followEvents(client: OpenCodeClient, hub: EventHub, options: LiveOptions, turn: Turn): AsyncGenerator<AgentEvent> {
+export async function* followEvents(client: OpenCodeClient, hub: EventHub, options: LiveOptions, turn: Turn): AsyncGenerator<AgentEvent[]> {
   const inbox = new AsyncQueue<Item>();
   const unsubscribe = hub.subscribe(turn.sessionId, (signal) => inbox.push(signal));
   const ticker = setInterval(() => inbox.push({ kind: "tick" }), TICK_MS);
@@ -61,7 +61,7 @@ export async function* followEvents(client: OpenCodeClient, hub: EventHub, optio
     // Files change only through tools (bash and a subagent's included): a turn without any needs no diff.
     if (translator.changes.toolsRun > 0) {
       const changes = await turnChanges(client, turn.sessionId, translator.userMessageId, translator.changes);
-      if (changes.length > 0) yield filesChangedEvent(changedFiles(changes));
+      if (changes.length > 0) yield [filesChangedEvent(changedFiles(changes))];
     }
   } finally {
     sending.abort();
@@ -109,25 +109,43 @@ class LiveFollower {
     private readonly inbox: AsyncQueue<Item>,
   ) {}
 
-  async *follow(): AsyncGenerator<AgentEvent> {
+  /**
+   * The turn's AgentEvents, in batches: those of all the inbox's items at hand at once. A chunk
+   * of the stream brings hundreds of events in one go; handing them on one by one through the
+   * generators cost several promise round trips each (backend.ts hands a batch out item by item).
+   */
+  async *follow(): AsyncGenerator<AgentEvent[]> {
     while (!this.translator.complete) {
-      const over = yield* this.take(await this.inbox.next());
-      if (over) return;
-      const limit = this.turn.run.turnLimitReached();
-      if (limit) {
-        yield limit;
-        await this.abort("max_turns");
+      const items = await this.inbox.nextBatch();
+      // The items were all queued by now: one reading of the clock stands for their arrival.
+      const now = Date.now();
+      let out: AgentEvent[] = [];
+      for (const item of items) {
+        if (this.translator.complete) break; // what follows the end is left, as a run ends there
+        if (item.kind === "event") {
+          this.lastSign = now;
+          this.translator.handle(item.event, out);
+        } else {
+          // What came before goes out before this item's work waits for the server.
+          if (out.length > 0) yield out;
+          out = [];
+          if (yield* this.take(item)) return;
+        }
+        const limit = this.turn.run.turnLimitReached();
+        if (limit) {
+          out.push(limit);
+          yield out;
+          out = [];
+          await this.abort("max_turns");
+        }
       }
+      if (out.length > 0) yield out;
     }
   }
 
-  /** One item of the inbox; returns true when the run must end now, complete or not. */
-  private async *take(item: Item): AsyncGenerator<AgentEvent, boolean> {
+  /** One item of the inbox other than an event; returns true when the run must end now, complete or not. */
+  private async *take(item: Exclude<Item, { kind: "event" }>): AsyncGenerator<AgentEvent[], boolean> {
     switch (item.kind) {
-      case "event":
-        this.lastSign = Date.now();
-        for (const event of this.translator.handle(item.event)) yield event;
-        return false;
       case "request-failed":
         // The server refused the command (an HTTP error) before the turn started: the run fails.
         // Anything else (the call cut or timed out) leaves the event stream and storage to tell.
@@ -138,7 +156,7 @@ class LiveFollower {
           this.downSince = undefined;
           try {
             yield* this.resync();
-            yield statusEvent({ state: "resynced", sessionId: this.turn.sessionId }, "Reconnected to the OpenCode server and caught up.");
+            yield [statusEvent({ state: "resynced", sessionId: this.turn.sessionId }, "Reconnected to the OpenCode server and caught up.")];
           } catch {
             // The next reconnection resyncs again.
           }
@@ -148,17 +166,19 @@ class LiveFollower {
         if (this.downSince === undefined) {
           this.downSince = Date.now();
           this.translator.markGap();
-          yield statusEvent(
-            { state: "reconnecting", reason: item.error.message },
-            `Lost the OpenCode event stream (${item.error.message}); reconnecting…`,
-          );
+          yield [
+            statusEvent(
+              { state: "reconnecting", reason: item.error.message },
+              `Lost the OpenCode event stream (${item.error.message}); reconnecting…`,
+            ),
+          ];
         }
         return false;
       case "fatal":
         throw item.error;
       case "stop":
         if (this.stopDeadline === undefined) {
-          yield statusEvent({ state: "stopping" }, "Stopping the run on the OpenCode server…");
+          yield [statusEvent({ state: "stopping" }, "Stopping the run on the OpenCode server…")];
           await this.abort("stop");
         }
         return false;
@@ -167,7 +187,7 @@ class LiveFollower {
     }
   }
 
-  private async *tick(): AsyncGenerator<AgentEvent, boolean> {
+  private async *tick(): AsyncGenerator<AgentEvent[], boolean> {
     const now = Date.now();
     const { reconnectTimeoutMs, settleMs } = this.options;
     if (this.downSince !== undefined && now - this.downSince > reconnectTimeoutMs) {
@@ -210,7 +230,7 @@ class LiveFollower {
    * not run it): then the run ends with `stalled`, and the session is aborted so that the prompt
    * does not start later unwatched.
    */
-  private async *checkStalled(): AsyncGenerator<AgentEvent> {
+  private async *checkStalled(): AsyncGenerator<AgentEvent[]> {
     this.lastSign = Date.now();
     let busy: boolean;
     try {
@@ -237,7 +257,7 @@ class LiveFollower {
    * Catches up from storage: the session's messages, the questions waiting for an answer, and
    * whether the server still runs the session (returned).
    */
-  private async *resync(settled = false): AsyncGenerator<AgentEvent, boolean> {
+  private async *resync(settled = false): AsyncGenerator<AgentEvent[], boolean> {
     const sessionId = this.turn.sessionId;
     const [messages, statuses, questions] = await Promise.all([
       this.client.messages(sessionId),
@@ -245,8 +265,10 @@ class LiveFollower {
       this.client.pendingQuestions().catch(() => []),
     ]);
     const busy = (statuses?.[sessionId]?.type ?? "idle") !== "idle";
-    yield* this.translator.resync(messages, busy, settled);
-    yield* this.translator.pendingQuestions(Array.isArray(questions) ? questions : []);
+    yield [
+      ...this.translator.resync(messages, busy, settled),
+      ...this.translator.pendingQuestions(Array.isArray(questions) ? questions : []),
+    ];
     return busy;
   }
 }

@@ -15,7 +15,7 @@ import type { Turn } from "./run-state.js";
  * JSON value per line: OpenCode events (`{type, properties}`) or whole messages
  * (`{info, parts}`), read by the same translator.
  */
-export async function* followNdjson(client: OpenCodeClient, turn: Turn): AsyncGenerator<AgentEvent> {
+export async function* followNdjson(client: OpenCodeClient, turn: Turn): AsyncGenerator<AgentEvent[]> {
   const { run, sessionId, signal, request } = turn;
   if (request.kind !== "prompt")
     throw new OpenCodeError(
@@ -39,14 +39,13 @@ export async function* followNdjson(client: OpenCodeClient, turn: Turn): AsyncGe
         throw promptFailure(error, sessionId);
       });
     for await (const line of readNdjsonLines(response.body)) {
-      for (const event of parseNdjsonLine(line)) {
-        for (const out of translator.handle(event)) yield out;
-      }
+      // A line's events go out together (the follower's batches: see follow-events.ts).
+      const out: AgentEvent[] = [];
+      for (const event of parseNdjsonLine(line)) translator.handle(event, out);
       const limit = run.turnLimitReached();
-      if (limit) {
-        yield limit;
-        stop("max_turns");
-      }
+      if (limit) out.push(limit);
+      if (out.length > 0) yield out;
+      if (limit) stop("max_turns");
     }
   } catch (error) {
     if (!reading.signal.aborted) throw error;
@@ -54,7 +53,7 @@ export async function* followNdjson(client: OpenCodeClient, turn: Turn): AsyncGe
     signal.removeEventListener("abort", onAbort);
   }
   // No diff route on this protocol: the turn's own file tools say what changed.
-  if (translator.changes.size > 0) yield filesChangedEvent(changedFiles(translator.changes.list()));
+  if (translator.changes.size > 0) yield [filesChangedEvent(changedFiles(translator.changes.list()))];
 }
 
 /** One NDJSON line as the OpenCode events it stands for; a malformed line stands for none. */

@@ -203,10 +203,10 @@ export class EventHub {
       // arrives hundreds to a chunk, and a promise round trip per event (an async generator
       // yielding each) cost a good part of the hub's time (see SseDecoder).
       const decoder = new SseDecoder();
-      for await (const chunk of response.body) {
+      await response.eachChunk((chunk) => {
         chunks++;
         for (const data of decoder.push(chunk)) this.receive(data, onConnected);
-      }
+      });
       for (const data of decoder.end()) this.receive(data, onConnected);
       return "ended";
     } catch (error) {

@@ -110,8 +110,8 @@ export class TurnTranslator {
     return this.idleSeen && !this.complete;
   }
 
-  handle(event: OcEvent): AgentEvent[] {
-    const out: AgentEvent[] = [];
+  /** The AgentEvents an event stands for, appended to `out` when given (a burst's, collected in one array). */
+  handle(event: OcEvent, out: AgentEvent[] = []): AgentEvent[] {
     this.dispatch(event, out);
     return out;
   }

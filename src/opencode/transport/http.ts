@@ -15,6 +15,11 @@ export interface HttpResponse {
   header(name: string): string | null;
   /** The body as it arrives; it ends with an error when the request's signal aborts. */
   readonly body: AsyncIterable<Uint8Array>;
+  /**
+   * The same, chunk by chunk to `onChunk`, called synchronously as each arrives (no promise per
+   * chunk, unlike iterating `body`: what the event stream's reader wants); resolves at the end.
+   */
+  eachChunk(onChunk: (chunk: Uint8Array) => void): Promise<void>;
   /** The whole body, as UTF-8 text. */
   text(): Promise<string>;
   /** Stops reading the body and lets the connection go. */
@@ -59,6 +64,23 @@ function fromIncoming(res: IncomingMessage, signal: AbortSignal): HttpResponse {
       return value === undefined ? null : Array.isArray(value) ? value.join(", ") : value;
     },
     body: res,
+    eachChunk: (onChunk) =>
+      new Promise<void>((resolve, reject) => {
+        res.on("data", (chunk: Uint8Array) => {
+          try {
+            onChunk(chunk);
+          } catch (error) {
+            // As from a loop over the body: the reading stops and the caller gets the error.
+            res.destroy(error instanceof Error ? error : new Error(String(error)));
+          }
+        });
+        res.once("end", resolve);
+        res.once("error", reject);
+        // Closed before its end without an error (the connection cut): an error too.
+        res.once("close", () => {
+          if (!res.readableEnded) reject(res.errored ?? new Error("the connection closed before the answer's end"));
+        });
+      }),
     async text() {
       const chunks: Buffer[] = [];
       for await (const chunk of res) chunks.push(chunk as Buffer);
@@ -79,6 +101,9 @@ export function viaFetch(fetchImpl: typeof fetch): HttpSend {
       ok: response.ok,
       header: (name) => response.headers.get(name),
       body: (body ?? []) as AsyncIterable<Uint8Array>,
+      async eachChunk(onChunk) {
+        for await (const chunk of (body ?? []) as AsyncIterable<Uint8Array>) onChunk(chunk);
+      },
       text: () => response.text(),
       cancel: () => void body?.cancel().catch(() => {}),
     };
