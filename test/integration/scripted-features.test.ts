@@ -469,7 +469,13 @@ describe("scripted tool directives on OpenCode 1.18.33", () => {
     await prompt(target, gitStream, sid, [text("[[write:new.txt|fresh\n]][[edit:base.txt|base|changed]]")]);
     assert.equal(readFileSync(join(dir, "base.txt"), "utf8"), "changed line\n");
 
-    const messages = (await call<StoredMessage[]>(target, "GET", `/session/${sid}/message`)).body;
+    // The server writes the summary after the turn's idle, one file's diff at a time: a loaded
+    // machine was seen reading it with one of the two files. Read until both are there (5 s).
+    let messages = (await call<StoredMessage[]>(target, "GET", `/session/${sid}/message`)).body;
+    for (let tries = 0; tries < 50 && (messages[0]?.info.summary?.diffs ?? []).length < 2; tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      messages = (await call<StoredMessage[]>(target, "GET", `/session/${sid}/message`)).body;
+    }
     const user = messages[0]!;
     const diffs = user.info.summary?.diffs ?? [];
     assert.deepEqual(
