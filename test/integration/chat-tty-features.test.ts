@@ -28,6 +28,10 @@ describe("type-ahead in chat on a terminal", () => {
   test("lines typed during a turn are shown as queued and sent in order when it ends; a line without Enter waits in the prompt", async () => {
     const t = onPty(["chat", "--session", "tty:ahead"]);
     await t.waitFor(/tty:ahead › $/);
+    // A first turn: a fresh server's first can come in one burst at its end on a loaded machine,
+    // leaving no "during the turn" to type in.
+    t.type("[[reply:warm]]\r");
+    await t.waitFor(/warm\ntokens[^\n]*\n\ntty:ahead › $/);
     t.type("[[delay:40]][[chunks:30]]\r");
     await t.waitFor(/w2 /);
     t.type("[[reply:second answer]]\r");
