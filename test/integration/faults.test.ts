@@ -94,10 +94,11 @@ describe("the event stream cut or stalled mid-turn", () => {
       const b = backend();
       // After a cut the part being written is completed from its final form, so the cuts are
       // timed (every 400 ms from the first chunk) rather than counted in chunks; the turn lasts
-      // 4 s, time enough for three cuts and their reconnections on a busy machine.
+      // 2 s a cut and more (a 4 s turn saw only two of three cuts on a machine at load 7).
+      const chunks = 50 * cuts + 50;
       let done = 0;
       let timer: NodeJS.Timeout | undefined;
-      const events = await collect(b, "[[delay:40]][[chunks:100]]", { sessionKey: `f:cut${cuts}` }, (event) => {
+      const events = await collect(b, `[[delay:40]][[chunks:${chunks}]]`, { sessionKey: `f:cut${cuts}` }, (event) => {
         if (event.type !== "message" || timer) return;
         timer = setInterval(() => {
           if (done < cuts && proxy.cut(isEventStream) > 0) done++;
@@ -107,7 +108,7 @@ describe("the event stream cut or stalled mid-turn", () => {
       assert.equal(done, cuts);
       assert.equal(status(events, "reconnecting").length, cuts);
       await assertDeliveredAsStored(events);
-      assert.equal(textOf(events), words(100));
+      assert.equal(textOf(events), words(chunks));
       assert.equal(ofType(events, "done")[0]?.metadata.reason, "completed");
     });
   }
