@@ -72,8 +72,8 @@ const SWITCH_WORDS: Record<string, boolean> = {
   "": false,
 };
 /** On or off: a JSON boolean in config.json, or 1/0, true/false, yes/no, on/off anywhere. */
-export const onOff: Parser<boolean> = (value) =>
-  typeof value === "boolean" ? value : then(scalar, (v) => SWITCH_WORDS[String(v).trim().toLowerCase()])(value);
+const switchWord: Parser<boolean> = then(scalar, (v) => SWITCH_WORDS[String(v).trim().toLowerCase()]);
+export const onOff: Parser<boolean> = (value) => (typeof value === "boolean" ? value : switchWord(value));
 /** A host name or IP address to listen on (IPv6 bare or in brackets), nothing else. */
 export const listenHost: Parser<string> = then(matching(trimmedText, /^(?:[A-Za-z0-9.-]+|\[?[0-9A-Fa-f:.]+\]?)$/), (h) =>
   h.replace(/^\[(.*)\]$/, "$1"),
