@@ -1,4 +1,3 @@
-import { createRequire } from "node:module";
 import { BackendError } from "../agent/errors.js";
 import { type ChannelHandle, startChannels } from "../channels/index.js";
 import { UnsafeListenError } from "../web/security.js";
@@ -7,8 +6,7 @@ import { CliError, type CommonFlags, settingsFrom } from "./context.js";
 import { EXIT } from "./exit-codes.js";
 import { backendFrom } from "./open-backend.js";
 import { safeText } from "./safe-text.js";
-
-const { version } = createRequire(import.meta.url)("../../package.json") as { version: string };
+import { VERSION } from "./version.js";
 
 /** The line tests and scripts wait for before they connect. */
 export const READY_PREFIX = "pocketpaw dashboard listening on ";
@@ -26,7 +24,7 @@ export async function serve(flags: CommonFlags): Promise<number> {
       host: values.dashboardHost,
       port: values.dashboardPort,
       token: values.dashboardToken,
-      version,
+      version: VERSION,
       model: values.opencodeModel,
       channels: () => channels.map((c) => c.state()),
     });

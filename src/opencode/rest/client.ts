@@ -1,4 +1,5 @@
 import { type HttpResponse, type HttpSend, nodeHttp, viaFetch } from "../transport/http.js";
+import { socketHttp } from "../transport/http1.js";
 import { describeNetworkError, errorBody, preview } from "./answers.js";
 import { ApiError, AuthError, NotOpenCodeError, OpenCodeError, redactUrl, TimeoutError, UnreachableError } from "./errors.js";
 import type {
@@ -61,6 +62,8 @@ export class OpenCodeClient {
   readonly timeoutMs: number;
   private readonly authHeader: string | undefined;
   private readonly send: HttpSend;
+  /** For the streams (`/event`, the seed's NDJSON prompt): see http1.ts. */
+  private readonly sendStream: HttpSend;
 
   constructor(options: ClientOptions) {
     const url = new URL(options.baseUrl);
@@ -75,6 +78,7 @@ export class OpenCodeClient {
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.authHeader = password ? `Basic ${Buffer.from(`${username}:${password}`).toString("base64")}` : undefined;
     this.send = options.fetch ? viaFetch(options.fetch) : nodeHttp;
+    this.sendStream = options.fetch ? this.send : socketHttp;
   }
 
   get hasCredentials(): boolean {
@@ -286,7 +290,8 @@ export class OpenCodeClient {
     try {
       let response: HttpResponse;
       try {
-        response = await this.send(this.url(path, options.query), {
+        const send = options.expect === "stream" ? this.sendStream : this.send;
+        response = await send(this.url(path, options.query), {
           method,
           headers,
           ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),

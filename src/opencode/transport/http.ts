@@ -1,5 +1,6 @@
 import type { IncomingMessage, RequestOptions } from "node:http";
 import { request as httpRequest } from "node:http";
+import type { Readable } from "node:stream";
 
 /**
  * HTTP for the OpenCode client, on node:http rather than `fetch`. Node 20's `fetch` is undici,
@@ -51,43 +52,51 @@ export const nodeHttp: HttpSend = async (url, init) => {
 };
 
 function fromIncoming(res: IncomingMessage, signal: AbortSignal): HttpResponse {
-  const status = res.statusCode ?? 0;
   // After the headers the request's signal no longer reaches the body by itself.
   const onAbort = () => res.destroy(signal.reason instanceof Error ? signal.reason : new Error("aborted"));
   signal.addEventListener("abort", onAbort, { once: true });
   res.once("close", () => signal.removeEventListener("abort", onAbort));
-  return {
-    status,
-    ok: status >= 200 && status < 300,
-    header: (name) => {
+  return responseOf(
+    res.statusCode ?? 0,
+    (name) => {
       const value = res.headers[name.toLowerCase()];
       return value === undefined ? null : Array.isArray(value) ? value.join(", ") : value;
     },
-    body: res,
+    res,
+  );
+}
+
+/** An answer whose body is a Node stream (node:http's, or http1.ts's). */
+export function responseOf(status: number, header: (name: string) => string | null, body: Readable): HttpResponse {
+  return {
+    status,
+    ok: status >= 200 && status < 300,
+    header,
+    body,
     eachChunk: (onChunk) =>
       new Promise<void>((resolve, reject) => {
-        res.on("data", (chunk: Uint8Array) => {
+        body.on("data", (chunk: Uint8Array) => {
           try {
             onChunk(chunk);
           } catch (error) {
             // As from a loop over the body: the reading stops and the caller gets the error.
-            res.destroy(error instanceof Error ? error : new Error(String(error)));
+            body.destroy(error instanceof Error ? error : new Error(String(error)));
           }
         });
-        res.once("end", resolve);
-        res.once("error", reject);
+        body.once("end", resolve);
+        body.once("error", reject);
         // Closed before its end without an error (the connection cut): an error too.
-        res.once("close", () => {
-          if (!res.readableEnded) reject(res.errored ?? new Error("the connection closed before the answer's end"));
+        body.once("close", () => {
+          if (!body.readableEnded) reject(body.errored ?? new Error("the connection closed before the answer's end"));
         });
       }),
     async text() {
       const chunks: Buffer[] = [];
-      for await (const chunk of res) chunks.push(chunk as Buffer);
+      for await (const chunk of body) chunks.push(chunk as Buffer);
       // TextDecoder, as fetch's text() does: a byte-order mark is dropped, bad bytes become U+FFFD.
       return new TextDecoder().decode(Buffer.concat(chunks));
     },
-    cancel: () => res.destroy(),
+    cancel: () => body.destroy(),
   };
 }
 
