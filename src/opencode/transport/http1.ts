@@ -59,8 +59,8 @@ export const socketHttp: HttpSend = (url, init) => {
       });
       const deliver = (bytes: Buffer) => {
         if (!decoder || !body) return;
-        const { pieces, done } = decoder.push(bytes);
-        if (pieces.length > 0 && !body.push(pieces.length === 1 ? pieces[0] : Buffer.concat(pieces))) socket.pause();
+        const { bytes: got, done } = decoder.push(bytes);
+        if (got.length > 0 && !body.push(got)) socket.pause();
         if (done) {
           body.push(null);
           socket.destroy();
@@ -188,8 +188,11 @@ function parseHead(text: string): ResponseHead {
 
 /** The body's bytes as they come, its framing removed. */
 export interface BodyDecoder {
-  /** The body bytes these bytes held, and whether the body is complete. */
-  push(bytes: Buffer): { pieces: Buffer[]; done: boolean };
+  /**
+   * The body bytes these bytes held, and whether the body is complete. It takes `bytes` over: the
+   * body it gives back may be `bytes` itself, rewritten in place (a socket's read is not reused).
+   */
+  push(bytes: Buffer): { bytes: Buffer; done: boolean };
   readonly done: boolean;
   /** The connection has ended: throws if the body was not complete. */
   end(): void;
@@ -224,7 +227,7 @@ class LengthDecoder implements BodyDecoder {
   push(bytes: Buffer) {
     const take = Math.min(this.remaining, bytes.length);
     this.remaining -= take;
-    return { pieces: take > 0 ? [bytes.subarray(0, take)] : [], done: this.remaining === 0 };
+    return { bytes: bytes.subarray(0, take), done: this.remaining === 0 };
   }
   end(): void {
     if (this.remaining > 0) throw closedEarly();
@@ -234,13 +237,16 @@ class LengthDecoder implements BodyDecoder {
 class CloseDecoder implements BodyDecoder {
   readonly done = false;
   push(bytes: Buffer) {
-    return { pieces: bytes.length > 0 ? [bytes] : [], done: false };
+    return { bytes, done: false };
   }
   end(): void {}
 }
 
 const LF = 0x0a;
 const CR = 0x0d;
+/** Each byte's value as a hex digit, or -1. */
+const HEX = new Int8Array(256).fill(-1);
+for (let i = 0; i < 16; i++) HEX["0123456789abcdef".charCodeAt(i)] = HEX["0123456789ABCDEF".charCodeAt(i)] = i;
 
 /** `Transfer-Encoding: chunked`: hex size line, that many bytes, CRLF; a zero size, trailer lines, a blank line. */
 export class ChunkedDecoder implements BodyDecoder {
@@ -256,20 +262,31 @@ export class ChunkedDecoder implements BodyDecoder {
     return this.#state === "done";
   }
 
-  push(bytes: Buffer): { pieces: Buffer[]; done: boolean } {
-    const pieces: Buffer[] = [];
+  push(bytes: Buffer): { bytes: Buffer; done: boolean } {
+    // Each chunk's data is moved down over the framing before it, in place: the body of a read
+    // holding hundreds of events comes out as one buffer, for one native copy per chunk.
+    let out = 0;
     let pos = 0;
     while (pos < bytes.length && this.#state !== "done") {
       switch (this.#state) {
         case "data": {
           const take = Math.min(this.#remaining, bytes.length - pos);
-          pieces.push(bytes.subarray(pos, pos + take));
+          if (out !== pos) bytes.copyWithin(out, pos, pos + take);
+          out += take;
           pos += take;
           this.#remaining -= take;
           if (this.#remaining === 0) this.#state = "data-end";
           break;
         }
         case "data-end": {
+          // The usual case in one step: CRLF, then a size line held whole by this read.
+          if (bytes[pos] === CR && bytes[pos + 1] === LF && !this.#sawCr) {
+            const next = this.#sizeAt(bytes, pos + 2);
+            if (next !== -1) {
+              pos = next;
+              break;
+            }
+          }
           const byte = bytes[pos++];
           if (byte === CR && !this.#sawCr) this.#sawCr = true;
           else if (byte === LF) {
@@ -279,6 +296,13 @@ export class ChunkedDecoder implements BodyDecoder {
           break;
         }
         default: {
+          if (this.#state === "size" && this.#line === "") {
+            const next = this.#sizeAt(bytes, pos);
+            if (next !== -1) {
+              pos = next;
+              break;
+            }
+          }
           // "size" or "trailer": a line, perhaps begun in an earlier read.
           const lf = bytes.indexOf(LF, pos);
           const stop = lf === -1 ? bytes.length : lf;
@@ -295,7 +319,26 @@ export class ChunkedDecoder implements BodyDecoder {
         }
       }
     }
-    return { pieces, done: this.#state === "done" };
+    return { bytes: bytes.subarray(0, out), done: this.#state === "done" };
+  }
+
+  /**
+   * A plain size line ("1a2\r\n", no extension) read straight from the bytes at `pos`: where the
+   * data starts, or -1 when it is not one (cut by the read's end, an extension): the general path
+   * reads it then.
+   */
+  #sizeAt(bytes: Buffer, pos: number): number {
+    let size = 0;
+    let i = pos;
+    for (; i < bytes.length && i - pos <= 12; i++) {
+      const digit = HEX[bytes[i] as number] as number;
+      if (digit === -1) break;
+      size = size * 16 + digit;
+    }
+    if (i === pos || i - pos > 12 || bytes[i] !== CR || bytes[i + 1] !== LF) return -1;
+    this.#remaining = size;
+    this.#state = size === 0 ? "trailer" : "data";
+    return i + 2;
   }
 
   #size(line: string): void {
