@@ -397,6 +397,18 @@ describe("the CLI as `npm run build` ships it (one bundle, chunks beside it)", (
   });
   after(() => rmSync(root, { recursive: true, force: true }));
 
+  test("the entry takes the commands by require() where Node can, by import() where it cannot", () => {
+    for (const flags of [[], ["--no-experimental-require-module"]]) {
+      const run = spawnSync(process.execPath, [...flags, entry, "backends", "--json"], {
+        encoding: "utf8",
+        env: { PATH: process.env.PATH ?? "" },
+      });
+      assert.equal(run.status, 0, `${flags.join(" ")}: ${run.stderr}`);
+      assert.equal((JSON.parse(run.stdout) as Array<{ name: string }>).find((b) => b.name === "opencode")?.name, "opencode");
+      assert.doesNotMatch(run.stderr, /warning/i, "no experimental-feature warning");
+    }
+  });
+
   test("--version, config, a turn, and the dashboard with its files", async () => {
     const version = await runCli(["--version"], real.env, { entry });
     assert.equal(version.stdout, `${JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")).version}\n`);
