@@ -2,7 +2,7 @@
 // it is compared to, and the targets of issues #5 and #13 as ratios or bounds (BENCHMARKS.md
 // records a run). Never part of `npm test`.
 //
-//   npm run bench                       all six, about 3.5 minutes on 2 cores
+//   npm run bench                       all six, about 4.5 minutes on 2 cores
 //   npm run bench -- throughput latency only those (throughput, latency, concurrency, long, cold, channels)
 //   npm run bench -- --json out.json    also write the results as JSON
 
