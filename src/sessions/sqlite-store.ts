@@ -1,6 +1,7 @@
-import { chmodSync, existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
+import { keepPrivate } from "../util/private-file.js";
 import type { ConversationRecord, ConversationScope, SessionStore } from "./store.js";
 
 /**
@@ -103,9 +104,10 @@ export class SqliteSessionStore implements SessionStore {
       db = new Database(path, { timeout: this.timeoutMs });
       this.db = db;
       // SQLite gives the -wal and -shm files the database's own mode, so they follow.
-      if (created) privateFile(path);
+      if (created) keepPrivate(path);
       // Only reads until the file is known to be ours: switching to WAL rewrites its header.
       this.refuseForeign();
+      keepPrivate(path);
       db.pragma("journal_mode = WAL");
       db.pragma("synchronous = NORMAL");
       this.backupPath = this.migrate();
@@ -156,7 +158,7 @@ export class SqliteSessionStore implements SessionStore {
       backup = `${this.path}.v${found}.bak`;
       if (!existsSync(backup)) {
         this.db.prepare("VACUUM INTO ?").run(backup);
-        privateFile(backup);
+        keepPrivate(backup);
       }
     }
     // IMMEDIATE: two processes opening an old store at once migrate it once, one after the other.
@@ -288,11 +290,6 @@ export class SqliteSessionStore implements SessionStore {
       { cause: error },
     );
   }
-}
-
-/** Readable and writable by its owner only (chmod 600). */
-function privateFile(path: string): void {
-  if (process.platform !== "win32") chmodSync(path, 0o600);
 }
 
 function fromRow(row: Row): ConversationRecord {

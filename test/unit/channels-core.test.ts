@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
@@ -76,6 +76,23 @@ describe("allow lists, the channels' store, the settings", () => {
     assert.equal(new AllowList("1, 2").allows("2"), true);
     assert.equal(new AllowList("1,2").allows("3"), false);
     assert.equal(new AllowList("*").allows("anyone"), true);
+  });
+
+  test("the store is the user's alone: created 600, and an existing one left 644 is tightened when opened", () => {
+    const dir = mkdtempSync(join(tmpdir(), "pocketpaw-channels-"));
+    const previous = process.umask(0o022);
+    try {
+      const path = join(dir, "channels.db");
+      const mode = () => (statSync(path).mode & 0o777).toString(8);
+      new ChannelStore(path).close();
+      assert.equal(mode(), "600");
+      chmodSync(path, 0o644);
+      new ChannelStore(path).close();
+      assert.equal(mode(), "600");
+    } finally {
+      process.umask(previous);
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test("the cursor and a turn are recorded together; interrupted turns are read once", () => {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { PassThrough } from "node:stream";
@@ -147,6 +147,27 @@ describe("SqliteSessionStore", () => {
     } finally {
       process.umask(previous);
     }
+  });
+
+  test("a store left readable by others (an older pocketpaw, a copy) is made 600 when opened, its -wal and -shm too; another program's database keeps its mode", () => {
+    const mode = (file: string) => (statSync(file).mode & 0o777).toString(8);
+    const path = freshDb();
+    const store = new SqliteSessionStore(path);
+    store.put(record("cli:loose"));
+    for (const file of [path, `${path}-wal`, `${path}-shm`]) chmodSync(file, 0o644);
+    const again = new SqliteSessionStore(path);
+    for (const file of [path, `${path}-wal`, `${path}-shm`]) assert.equal(mode(file), "600", file);
+    assert.equal(again.list().length, 1);
+    again.close();
+    store.close();
+
+    const foreign = freshDb();
+    const db = new Database(foreign);
+    db.exec("CREATE TABLE photos (id INTEGER PRIMARY KEY);");
+    db.close();
+    chmodSync(foreign, 0o644);
+    storeError(() => new SqliteSessionStore(foreign));
+    assert.equal(mode(foreign), "644");
   });
 
   test("the chat's history, beside it: the folder it creates 700, the file 600", async () => {

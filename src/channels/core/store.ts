@@ -1,6 +1,7 @@
-import { chmodSync, existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
+import { keepPrivate } from "../../util/private-file.js";
 import type { ChatRef } from "./types.js";
 
 /**
@@ -55,8 +56,7 @@ export class ChannelStore {
       mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
       const created = !existsSync(path);
       this.db = new Database(path, { timeout: 5_000 });
-      // Chat ids and the first words of messages: for the user's eyes only.
-      if (created && process.platform !== "win32") chmodSync(path, 0o600);
+      if (created) keepPrivate(path);
       const version = this.db.pragma("user_version", { simple: true }) as number;
       if (version > SCHEMA_VERSION) {
         this.db.close();
@@ -64,6 +64,7 @@ export class ChannelStore {
           `${path} was written by a newer pocketpaw (schema ${version}); upgrade pocketpaw or move the file away.`,
         );
       }
+      keepPrivate(path);
       this.db.pragma("journal_mode = WAL");
       this.db.pragma("synchronous = NORMAL");
       this.db.exec(SCHEMA);
