@@ -106,6 +106,18 @@ describe("attached files", () => {
     assert.equal(real.model.requests.length, before);
   });
 
+  test("ask --file with an image the server cannot decode: ends at once with exit 2 and what to check (it used to wait for ever)", async () => {
+    writeFileSync(join(files, "cut.png"), PNG.subarray(0, 30));
+    const before = real.model.requests.length;
+    const started = performance.now();
+    const r = await ask(["--session", "feat:cut-image", "--file", join(files, "cut.png"), "[[reply:never]]"]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /could not decode an attached image, so the message was not sent: is the file a whole, valid PNG/);
+    assert.doesNotMatch(r.stderr, /bunfs|\n\s+at /, "no server stack trace");
+    assert.ok(performance.now() - started < 15_000, "not left waiting");
+    assert.equal(real.model.requests.length, before, "the model was never asked");
+  });
+
   test("chat: /attach goes with the next message only", async () => {
     writeFileSync(join(files, "pixel.png"), PNG);
     const r = await chat([`/attach ${join(files, "pixel.png")}`, "[[echo-files]]", "[[echo-files]]"], ["--session", "feat:attach"]);

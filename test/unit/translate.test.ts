@@ -127,6 +127,39 @@ describe("translator on streams recorded from the real server", () => {
     assert.match(errors[0]?.content ?? "", /fake 400 failure/);
   });
 
+  test("an attached image the server cannot decode: the error without the server's stack, and the run ends once storage says the prompt is not there", () => {
+    const events = recordedEvents("events-image-undecodable.sse");
+    const sessionId = (events.find((e) => e.type === "session.error")?.properties.sessionID as string) ?? "";
+    const translator = new TurnTranslator({ sessionId, userMessageId: "msg_ffffffffffffUndecodable1" });
+    const out = events.flatMap((e) => translator.handle(e));
+    const errors = ofType(out, "error");
+    assert.equal(errors.length, 1);
+    assert.equal(errors[0]?.metadata.code, "bad_request");
+    assert.match(errors[0]?.content ?? "", /could not decode an attached image, so the message was not sent/);
+    assert.doesNotMatch(errors[0]?.content ?? "", /\bat |bunfs/, "no stack trace");
+    // Nothing more comes on the stream (no idle: the session never got busy): storage is asked.
+    assert.equal(translator.complete, false);
+    assert.equal(translator.idleButIncomplete, true);
+    assert.equal(translator.resync([], true, true).length, 0);
+    assert.equal(translator.complete, false, "still busy on the server: not over");
+    translator.resync([], false, false);
+    assert.equal(translator.complete, false, "idle, but not yet settled");
+    translator.resync([], false, true);
+    assert.equal(translator.complete, true);
+  });
+
+  test("a server error's stack trace is left out of any error it reports", () => {
+    const translator = new TurnTranslator({ sessionId: "ses_1", userMessageId: "msg_1" });
+    const [error] = translator.handle({
+      type: "session.error",
+      properties: {
+        sessionID: "ses_1",
+        error: { name: "UnknownError", data: { message: "Boom: it broke\n    at run (/$bunfs/root/x.js:1:2)\n    at y" } },
+      },
+    });
+    assert.equal(error?.content, "OpenCode reported UnknownError: Boom: it broke.");
+  });
+
   test("provider 500: retry statuses with attempt numbers, then the error", () => {
     const { out } = translate("events-provider-500-retries.sse");
     const retries = ofType(out, "status").filter((e) => e.metadata.state === "retrying");

@@ -220,9 +220,22 @@ function summarizeToolInput(input: Record<string, unknown>): string {
   return line.length > 160 ? `${line.slice(0, 160)}…` : line;
 }
 
+/** A server message without the stack trace some errors carry (lines of "    at …", its own source paths). */
+function withoutStack(message: string): string {
+  const at = message.search(/\n\s+at /);
+  return at === -1 ? message : message.slice(0, at);
+}
+
 function describeError(error: OcError): { code: ErrorCode; text: string } {
-  const message = error.data?.message ?? "";
+  const message = withoutStack(error.data?.message ?? "");
   const status = error.data?.statusCode;
+  // 1.18.33 fails a prompt whose image it cannot decode, before storing it, as an UnknownError.
+  if (/^ImageDecodeError\b/.test(message)) {
+    return {
+      code: "bad_request",
+      text: "OpenCode could not decode an attached image, so the message was not sent: is the file a whole, valid PNG, JPEG, GIF or WebP?",
+    };
+  }
   switch (error.name) {
     case "APIError":
       return {

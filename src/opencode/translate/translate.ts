@@ -71,6 +71,11 @@ export class TurnTranslator {
   private busyAnnounced = false;
   private idleSeen = false;
   private sessionErrorSeen = false;
+  /**
+   * The server failed the prompt before storing it: a session error, then nothing, and storage
+   * without our message (1.18.33 does so for an image it cannot decode). The error said why.
+   */
+  private refused = false;
   private readonly pendingAssistants = new Set<string>();
   private ownAssistants = 0;
 
@@ -97,6 +102,7 @@ export class TurnTranslator {
    * (Servers send idle before the aborted message's final update, so idle alone is not enough.)
    */
   get complete(): boolean {
+    if (this.refused) return true;
     return this.userSeen && this.idleSeen && this.pendingAssistants.size === 0 && (this.ownAssistants > 0 || this.sessionErrorSeen);
   }
 
@@ -105,9 +111,12 @@ export class TurnTranslator {
     return this.ownAssistants > 0 || this.sessionErrorSeen;
   }
 
-  /** Idle was seen but the run is not complete: the backend should look at storage after a while. */
+  /**
+   * Idle was seen but the run is not complete, or the session failed before our message was
+   * seen (no idle follows then): the backend should look at storage after a while.
+   */
   get idleButIncomplete(): boolean {
-    return this.idleSeen && !this.complete;
+    return (this.idleSeen || (this.sessionErrorSeen && !this.userSeen)) && !this.complete;
   }
 
   /** The AgentEvents an event stands for, appended to `out` when given (a burst's, collected in one array). */
@@ -146,6 +155,8 @@ export class TurnTranslator {
     } finally {
       this.readingStorage = false;
     }
+    // Settled, idle, a session error, and our message is not in storage: it never will be.
+    if (!busy && !this.userSeen && this.sessionErrorSeen && settled) this.refused = true;
     if (!busy && this.userSeen) {
       this.idleSeen = true;
       // A stopped (or long idle) run is over: an abort that lands just as a new step begins can
