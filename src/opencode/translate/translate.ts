@@ -71,10 +71,7 @@ export class TurnTranslator {
   private busyAnnounced = false;
   private idleSeen = false;
   private sessionErrorSeen = false;
-  /**
-   * The server failed the prompt before storing it: a session error, then nothing, and storage
-   * without our message (1.18.33 does so for an image it cannot decode). The error said why.
-   */
+  /** The server failed the prompt before storing it (1.18.33: an image it cannot decode); the error said why. */
   private refused = false;
   private readonly pendingAssistants = new Set<string>();
   private ownAssistants = 0;
@@ -111,10 +108,7 @@ export class TurnTranslator {
     return this.ownAssistants > 0 || this.sessionErrorSeen;
   }
 
-  /**
-   * Idle was seen but the run is not complete, or the session failed before our message was
-   * seen (no idle follows then): the backend should look at storage after a while.
-   */
+  /** Idle (or a session error before our message: no idle follows it) yet not complete: read storage after a while. */
   get idleButIncomplete(): boolean {
     return (this.idleSeen || (this.sessionErrorSeen && !this.userSeen)) && !this.complete;
   }
