@@ -253,3 +253,16 @@ export function colourAndSizes(sizes = ["S", "M", "L"]): QuestionEvent {
     },
   };
 }
+
+/**
+ * A backend whose every run asks colourAndSizes' two questions, then says "thanks" (the run driver
+ * sends the answer before it asks the run for its next event).
+ */
+export function askingBackend(sizes?: string[]): FakeBackend {
+  const question = colourAndSizes(sizes);
+  return new FakeBackend(async function* () {
+    yield question;
+    yield { type: "message", content: "thanks", metadata: { partId: "p1", messageId: "m1" } };
+    yield doneEvent({ stopped: false, failed: false });
+  });
+}

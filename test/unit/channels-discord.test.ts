@@ -14,7 +14,7 @@ import {
   wait,
   whenChannel,
 } from "../support/discord-channel.js";
-import { colourAndSizes, FakeBackend } from "../support/fake-backend.js";
+import { askingBackend, FakeBackend } from "../support/fake-backend.js";
 import { eventually } from "../support/run.js";
 
 describe("the Discord channel (fake Discord, fake backend)", () => {
@@ -160,13 +160,7 @@ describe("the Discord channel (fake Discord, fake backend)", () => {
 
   test("questions are answered with buttons: one choice, several (toggles and Done), in turn", async () => {
     const dm = rig.discord.dmChannel(FRIEND);
-    const question = colourAndSizes(["XS", "S", "M", "L", "XL", "XXL"]);
-    // The driver answers the question before the run goes on (FakeBackend.replyTo waits for permissions only).
-    const backend = new FakeBackend(async function* () {
-      yield question;
-      yield text("thanks");
-      yield done();
-    });
+    const backend = askingBackend(["XS", "S", "M", "L", "XL", "XXL"]);
     await session(backend, async () => {
       rig.discord.say(dm, FRIEND, "ask me");
       const press = async (label: string) => {

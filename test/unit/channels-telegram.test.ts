@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, afterEach, before, describe, test } from "node:test";
 import type { RunOptions } from "../../src/agent/backend.js";
 import { type AgentEvent, doneEvent, errorEvent } from "../../src/agent/events.js";
-import { colourAndSizes, FakeBackend } from "../support/fake-backend.js";
+import { askingBackend, FakeBackend } from "../support/fake-backend.js";
 import { eventually } from "../support/run.js";
 import { person, privateChat, STRANGER, type TelegramRig, telegramRig, visible, whenChat } from "../support/telegram-channel.js";
 
@@ -129,13 +129,7 @@ describe("the Telegram channel (fake Bot API, fake backend)", () => {
   });
 
   test("questions are answered with buttons: one choice, several (toggles and Done), in turn", async () => {
-    const question = colourAndSizes();
-    // The run driver sends the answer before it asks the run for its next event.
-    const backend = new FakeBackend(async function* () {
-      yield question;
-      yield text("thanks");
-      yield done();
-    });
+    const backend = askingBackend();
     await session(backend, async () => {
       rig.telegram.say(privateChat(person(4)), person(4), "ask me");
       const buttons = async (label: string) => {
@@ -170,6 +164,26 @@ describe("the Telegram channel (fake Bot API, fake backend)", () => {
       const record = visible(messages.find((m) => visible(m).includes("Colour")));
       assert.match(record, /Colour: Blue — @person4/);
       assert.match(record, /Sizes: S, L — @person4/);
+    });
+  });
+
+  test("a question is answered by typing too: the words (markup shown as typed) are the answer, not a new turn", async () => {
+    const backend = askingBackend();
+    await session(backend, async () => {
+      rig.telegram.say(privateChat(person(7)), person(7), "ask me");
+      await whenChat(rig.telegram, person(7).id, (m) => m.some((x) => visible(x).includes("or type your own answer")), "the question");
+      rig.telegram.say(privateChat(person(7)), person(7), "<b>Teal</b>, please");
+      await whenChat(
+        rig.telegram,
+        person(7).id,
+        (m) => m.some((x) => visible(x).includes("Colour: <b>Teal</b>, please — @person7")),
+        "the first answer recorded",
+      );
+      rig.telegram.say(privateChat(person(7)), person(7), "just M");
+      const messages = await whenChat(rig.telegram, person(7).id, (m) => m.some((x) => visible(x) === "thanks"), "the reply");
+      assert.deepEqual(backend.answers, [{ id: "que_1", answer: [["<b>Teal</b>, please"], ["just M"]] }]);
+      assert.equal(backend.runs.length, 1, "the typed answers started no turn");
+      assert.match(visible(messages.find((m) => visible(m).includes("Sizes:"))), /Sizes: just M — @person7/);
     });
   });
 

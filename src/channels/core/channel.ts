@@ -111,17 +111,31 @@ export class Channel implements Inbox {
   accept(incoming: Incoming, cursor?: string): void {
     // Left for the next start to receive again: the cursor does not move.
     if (this.closing) return;
-    const turn = incoming.kind === "message" && !incoming.command && this.o.allowed.allows(incoming.user.id);
+    const message = incoming.kind === "message" && !incoming.command && this.o.allowed.allows(incoming.user.id) ? incoming : undefined;
+    // Words typed while the agent's question waits in that chat answer it; they are no new turn.
+    const answer = message && message.files.length === 0 && message.text.trim() !== "" && this.prompts.asking(message.chat);
     // Recorded before anything runs, with the cursor, in one transaction: see Inbox.
     this.o.store.accept(
       this.name,
       cursor,
-      turn ? { id: turnId(incoming), chat: incoming.chat, text: incoming.text || "(a file)" } : undefined,
+      message && !answer ? { id: turnId(message), chat: message.chat, text: message.text || "(a file)" } : undefined,
     );
     if (incoming.kind === "press") this.track(this.press(incoming));
     else if (!this.o.allowed.allows(incoming.user.id)) this.track(this.refuse(incoming));
     else if (incoming.command) this.command(incoming, incoming.command);
+    else if (answer) this.track(this.answer(incoming));
     else this.enqueueTurn(incoming);
+  }
+
+  /** A typed answer to the question waiting in the chat; a turn after all if it was answered meanwhile. */
+  private async answer(message: IncomingMessage): Promise<void> {
+    try {
+      if (await this.prompts.typed(message.chat, message.text, message.user)) return;
+    } catch (error) {
+      this.o.log(`a typed answer failed: ${describe(error)}`);
+      return;
+    }
+    this.enqueueTurn(message);
   }
 
   /** Commands that change the conversation wait for the running turn; the others answer at once. */

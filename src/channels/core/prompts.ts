@@ -21,6 +21,8 @@ interface PendingPermission {
 
 interface PendingQuestion {
   kind: "question";
+  /** Where it was asked: a message typed there answers it (see typed()). */
+  chat: ChatRef;
   ref: Promise<MessageRef>;
   questions: Question[];
   index: number;
@@ -35,7 +37,8 @@ type Pending = PendingPermission | PendingQuestion;
 
 /**
  * Permission requests and questions of the agent, asked in the chat with buttons and answered
- * by whoever (allowed) presses one first; the message then says who answered what. A prompt
+ * by whoever (allowed) presses one first, or, for a question, types an answer of their own in
+ * that chat; the message then says who answered what. A prompt
  * whose turn is stopped is closed and refused. Button data: `p:<id>:<o|a|r>`, `q:<id>:<n|d|r>:<question>`,
  * with ids that differ across restarts, so a button of a previous run of pocketpaw is only "expired".
  */
@@ -69,7 +72,7 @@ export class Prompts {
     const id = this.nextId();
     const questions = event.metadata.questions;
     if (questions.length === 0) return [];
-    const entry = { kind: "question" as const, questions, index: 0, chosen: new Set<number>(), answers: [], record: [] };
+    const entry = { kind: "question" as const, chat, questions, index: 0, chosen: new Set<number>(), answers: [], record: [] };
     return new Promise((resolve, reject) => {
       const ref = this.io.send(chat, this.questionMessage(id, entry));
       this.pending.set(id, { ...entry, ref, resolve });
@@ -126,11 +129,36 @@ export class Prompts {
     }
     if (!option && choice !== "d") return press.answer();
     const labels = option ? [option.label] : [...entry.chosen].sort((a, b) => a - b).map((i) => question.options[i]?.label ?? "");
+    await press.answer(labels.join(", ") || "Done");
+    return this.choose(id, entry, labels, press.user.name);
+  }
+
+  /**
+   * A message typed in a chat where a question waits: the answer, in the person's own words, to
+   * the question being asked (OpenCode takes any text as an answer). False when none waits there.
+   */
+  async typed(chat: ChatRef, text: string, user: { name: string }): Promise<boolean> {
+    const found = [...this.pending].find(([, entry]) => entry.kind === "question" && entry.chat.id === chat.id);
+    if (!found || !text.trim()) return false;
+    const [id, entry] = found as [string, PendingQuestion];
+    await this.choose(id, entry, [text.trim()], user.name);
+    return true;
+  }
+
+  /** Whether a question waits for an answer in this chat (a message typed there then answers it). */
+  asking(chat: ChatRef): boolean {
+    for (const entry of this.pending.values()) if (entry.kind === "question" && entry.chat.id === chat.id) return true;
+    return false;
+  }
+
+  /** The current question is answered with these labels: on to the next, or done. */
+  private async choose(id: string, entry: PendingQuestion, labels: string[], who: string): Promise<void> {
+    const question = entry.questions[entry.index] as Question;
+    const shown = clip(labels.join(", "), 200) || "(nothing)";
     entry.answers.push(labels);
-    entry.record.push(m.escape(`✅ ${question.header || question.question}: ${labels.join(", ") || "(nothing)"} — ${press.user.name}`));
+    entry.record.push(this.io.markup.escape(`✅ ${question.header || question.question}: ${shown} — ${who}`));
     entry.index++;
     entry.chosen.clear();
-    await press.answer(labels.join(", ") || "Done");
     if (entry.index < entry.questions.length) return this.io.edit(await entry.ref, this.questionMessage(id, entry));
     this.pending.delete(id);
     entry.resolve(entry.answers);
@@ -144,7 +172,7 @@ export class Prompts {
     const lines = [...entry.record, `❓ ${m.bold(m.escape(`${q.header || "Question"}${count}`))}`, m.escape(q.question)];
     const described = q.options.filter((o) => o.description);
     if (described.length) lines.push(...described.map((o) => m.escape(`• ${o.label}: ${clip(o.description, 200)}`)));
-    if (q.multiple) lines.push(m.italic("Choose any, then Done."));
+    lines.push(m.italic(q.multiple ? "Choose any, then Done, or type your own answer." : "Choose one, or type your own answer."));
     // The question's number is in the data: a late second tap must not answer the next question.
     const data = (choice: string | number) => `q:${id}:${choice}:${entry.index}`;
     const buttons: Button[][] = q.options.map((o, i) => [
