@@ -4,14 +4,21 @@
 // not HTTP at all), a refused port, an abort mid-stream.
 
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { once } from "node:events";
+import { readFileSync } from "node:fs";
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import { type AddressInfo, createServer as createNetServer, type Socket } from "node:net";
 import { after, describe, test } from "node:test";
+import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import type { HttpResponse } from "../../src/opencode/transport/http.js";
 import { bodyDecoder, ChunkedDecoder, HeadReader, HttpFramingError, socketHttp } from "../../src/opencode/transport/http1.js";
 import { cutAt } from "../support/chunks.js";
+
+/** A self-signed certificate for 127.0.0.1 and localhost (valid until 2126), with its key beside it: test-only. */
+const CERT = new URL("../fixtures/tls/localhost.crt", import.meta.url);
 
 /** `body` in chunked encoding, cut into chunks of the given sizes, with extensions and a trailer when asked. */
 function chunked(body: Buffer, sizes: number[], options: { extensions?: boolean; trailer?: boolean; upper?: boolean } = {}): Buffer {
@@ -137,7 +144,7 @@ describe("the answer's head", () => {
 });
 
 describe("requests on a socket of their own", () => {
-  const servers: Array<Server | ReturnType<typeof createNetServer>> = [];
+  const servers: Array<Server | ReturnType<typeof createNetServer> | ReturnType<typeof createHttpsServer>> = [];
   after(() => {
     for (const server of servers) server.close();
   });
@@ -264,6 +271,43 @@ describe("requests on a socket of their own", () => {
     const response = await get(url, late.signal);
     const reading = response.eachChunk(() => late.abort(new Error("stopped mid-stream")));
     await assert.rejects(reading, /stopped mid-stream/);
+  });
+
+  test("https: an untrusted certificate is refused before anything is sent; a trusted one carries the stream", async () => {
+    const tls = { key: readFileSync(new URL("../fixtures/tls/localhost.key", import.meta.url)), cert: readFileSync(CERT) };
+    let requests = 0;
+    const server = createHttpsServer(tls, (_req, res) => {
+      requests++;
+      res.writeHead(200, { "content-type": "text/event-stream" });
+      for (let i = 0; i < 3; i++) res.write(`data: {"i":${i}}\n\n`);
+      res.end();
+    });
+    servers.push(server);
+    server.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/event`;
+    await assert.rejects(get(url), (error: NodeJS.ErrnoException) => /self[- ]signed/i.test(error.message));
+    assert.equal(requests, 0);
+    // Trusted the way a person would trust it: NODE_EXTRA_CA_CERTS, read by Node at start.
+    const script = `import { socketHttp } from ${JSON.stringify(new URL("../../src/opencode/transport/http1.ts", import.meta.url).href)};
+const response = await socketHttp(${JSON.stringify(url)}, { method: "GET", headers: {}, signal: new AbortController().signal });
+let body = ""; await response.eachChunk((c) => { body += Buffer.from(c).toString(); });
+process.stdout.write(JSON.stringify({ status: response.status, body }));`;
+    const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+      env: { ...process.env, NODE_EXTRA_CA_CERTS: fileURLToPath(CERT) },
+    });
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => {
+      out += d;
+    });
+    let err = "";
+    child.stderr.on("data", (d: Buffer) => {
+      err += d;
+    });
+    const [code] = await once(child, "exit");
+    assert.equal(code, 0, err);
+    assert.deepEqual(JSON.parse(out), { status: 200, body: 'data: {"i":0}\n\ndata: {"i":1}\n\ndata: {"i":2}\n\n' });
+    assert.equal(requests, 1);
   });
 
   test("a header value with a line break is refused before anything is sent", async () => {
