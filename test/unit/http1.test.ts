@@ -246,6 +246,8 @@ describe("requests on a socket of their own", () => {
   test("an answer that is not HTTP, a refused port, a closed connection: errors a person can act on", async () => {
     const ssh = await rawServer((socket) => socket.end("SSH-2.0-OpenSSH_9.6\r\n\r\n"));
     await assert.rejects(get(ssh), /not valid HTTP\/1\.1: the status line is "SSH-2\.0-OpenSSH_9\.6"/);
+    const lengths = await rawServer((socket) => socket.end("HTTP/1.1 200 OK\r\nContent-Length: 3, 4\r\n\r\nabc"));
+    await assert.rejects(get(lengths), /not valid HTTP\/1\.1: content-length "3, 4"/);
     const silent = await rawServer((socket) => socket.end());
     await assert.rejects(
       get(silent),

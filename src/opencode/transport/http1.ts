@@ -32,6 +32,12 @@ export const socketHttp: HttpSend = (url, init) => {
       const head = new HeadReader();
       let decoder: BodyDecoder | undefined;
       let body: Readable | undefined;
+      /** The body's end was pushed (it is "ended" for its reader only once read). */
+      let ended = false;
+      const finish = (readable: Readable) => {
+        ended = true;
+        readable.push(null);
+      };
       const onAbort = () => {
         const reason = init.signal.reason instanceof Error ? init.signal.reason : new Error("aborted");
         socket.destroy();
@@ -45,10 +51,10 @@ export const socketHttp: HttpSend = (url, init) => {
           reject(Object.assign(new Error("the connection closed before the answer's headers"), { code: "ECONNRESET" }));
           return;
         }
-        if (body.destroyed || body.readableEnded) return;
+        if (body.destroyed || ended) return;
         try {
           decoder?.end();
-          body.push(null);
+          finish(body);
         } catch (error) {
           body.destroy(error as Error);
         }
@@ -58,11 +64,12 @@ export const socketHttp: HttpSend = (url, init) => {
         else reject(error);
       });
       const deliver = (bytes: Buffer) => {
-        if (!decoder || !body) return;
+        // Bytes after the body's end, or after the reader let it go, are dropped with the socket.
+        if (!decoder || !body || body.destroyed || ended) return;
         const { bytes: got, done } = decoder.push(bytes);
         if (got.length > 0 && !body.push(got)) socket.pause();
         if (done) {
-          body.push(null);
+          finish(body);
           socket.destroy();
         }
       };
@@ -79,23 +86,24 @@ export const socketHttp: HttpSend = (url, init) => {
         let parsed: ReturnType<HeadReader["push"]>;
         try {
           parsed = head.push(chunk);
+          if (parsed) decoder = bodyDecoder(init.method, parsed.head);
         } catch (error) {
           socket.destroy();
           reject(error);
           return;
         }
-        if (!parsed) return;
-        decoder = bodyDecoder(init.method, parsed.head);
-        body = new Readable({ read: () => void socket.resume() });
-        body.once("close", () => socket.destroy());
-        resolve(responseOf(parsed.head.status, (name) => parsed.head.headers.get(name.toLowerCase()) ?? null, body));
-        if (parsed.rest.length > 0 || decoder.done) {
-          try {
-            if (decoder.done) body.push(null);
-            else deliver(parsed.rest);
-          } catch (error) {
-            body.destroy(error as Error);
-          }
+        if (!parsed || !decoder) return;
+        const { head: answer, rest } = parsed;
+        const readable = new Readable({ read: () => void socket.resume() });
+        body = readable;
+        readable.once("close", () => socket.destroy());
+        resolve(responseOf(answer.status, (name) => answer.headers.get(name.toLowerCase()) ?? null, readable));
+        try {
+          if (decoder.done) finish(readable);
+          else if (rest.length > 0) deliver(rest);
+        } catch (error) {
+          readable.destroy(error as Error);
+          socket.destroy();
         }
       });
       socket.write(init.body === undefined ? request : request + init.body);
