@@ -29,12 +29,18 @@ function decode(chunks: Uint8Array[]): string[] {
   return [...chunks.flatMap((chunk) => decoder.push(chunk)), ...decoder.end()];
 }
 
-/** The recording's first prompt, as the backend would know it. */
+/**
+ * The recording's first prompt, as the backend would know it; for a prompt the server failed
+ * before storing it (no user message at all), the failed session and an id never seen.
+ */
 function firstTurn(name: string): { sessionId: string; userMessageId: string } {
-  for (const e of recordedEvents(name)) {
+  const events = recordedEvents(name);
+  for (const e of events) {
     const info = e.properties.info as OcMessageInfo | undefined;
     if (e.type === "message.updated" && info?.role === "user") return { sessionId: info.sessionID, userMessageId: info.id };
   }
+  const failed = events.find((e) => e.type === "session.error")?.properties.sessionID;
+  if (typeof failed === "string") return { sessionId: failed, userMessageId: "msg_never_stored" };
   throw new Error(`no user message in ${name}`);
 }
 
