@@ -12,11 +12,20 @@ export interface ChannelRig {
   handles: ChannelHandle[];
   lines: string[];
   /** Starts (again) the channels on the same fake and home, as `pocketpaw serve` would. */
-  start(backend: Backend, extra?: { env?: Record<string, string>; options?: StartChannelsOptions }): Promise<ChannelHandle[]>;
+  start(backend: Backend, extra?: StartExtra): Promise<ChannelHandle[]>;
   /** Stops the channels (not the fake). */
   stop(): Promise<void>;
+  /** Runs `body` with the channels started on `backend`, and stops them after it, however it ends. */
+  session(backend: Backend, body: () => Promise<void>, extra?: StartExtra): Promise<void>;
   /** Stops the channels, then the fake, and removes the home folder. */
   close(): Promise<void>;
+}
+
+export interface StartExtra {
+  env?: Record<string, string>;
+  options?: StartChannelsOptions;
+  /** In place of the rig's own overrides, for this start. */
+  overrides?: ChannelOverrides;
 }
 
 export interface ChannelRigOptions {
@@ -24,6 +33,8 @@ export interface ChannelRigOptions {
   env: Record<string, string>;
   overrides: ChannelOverrides;
   closeFake(): Promise<void>;
+  /** How long the channels may take to start (default 5 s). */
+  startTimeoutMs?: number;
 }
 
 export function channelRig(o: ChannelRigOptions): ChannelRig {
@@ -36,16 +47,24 @@ export function channelRig(o: ChannelRigOptions): ChannelRig {
       const settings = loadSettings({ env: { POCKETPAW_HOME: home, ...o.env, ...extra.env }, cwd: home });
       rig.handles = await startChannels(settings, backend, {
         log: (line) => rig.lines.push(line),
-        overrides: o.overrides,
+        overrides: extra.overrides ?? o.overrides,
         retryMs: 200,
         ...extra.options,
       });
-      await eventually(() => rig.handles.every((h) => h.state().state !== "starting"), 5000, "the channels to start");
+      await eventually(() => rig.handles.every((h) => h.state().state !== "starting"), o.startTimeoutMs ?? 5000, "the channels to start");
       return rig.handles;
     },
     async stop() {
       await Promise.all(rig.handles.map((h) => h.close()));
       rig.handles = [];
+    },
+    async session(backend, body, extra) {
+      await rig.start(backend, extra);
+      try {
+        await body();
+      } finally {
+        await rig.stop();
+      }
     },
     async close() {
       await rig.stop();

@@ -1,10 +1,7 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { Backend, RunOptions } from "../../src/agent/backend.js";
 import { type AgentEvent, doneEvent } from "../../src/agent/events.js";
-import { type ChannelHandle, type StartChannelsOptions, startChannels } from "../../src/channels/index.js";
-import { loadSettings } from "../../src/config/settings.js";
+import type { ChannelHandle } from "../../src/channels/index.js";
+import { type ChannelRig, channelRig, type StartExtra } from "./channel-rig.js";
 import { FakeDiscord, type FakeDiscordOptions, type FakeMessage, type FakeUser } from "./fake-discord.js";
 import { snowflake } from "./fake-discord-wire.js";
 import { eventually } from "./run.js";
@@ -13,59 +10,34 @@ export const OWNER: FakeUser = { id: snowflake(), username: "owner", global_name
 export const FRIEND: FakeUser = { id: snowflake(), username: "friend" };
 export const STRANGER: FakeUser = { id: snowflake(), username: "stranger" };
 
-export interface DiscordRig {
+/** As ChannelRig's, and `intervalMs`: the pace of the edits in each channel (default 1000). */
+type DiscordStart = StartExtra & { intervalMs?: number };
+
+export interface DiscordRig extends ChannelRig {
   discord: FakeDiscord;
-  home: string;
-  handles: ChannelHandle[];
-  lines: string[];
-  /** Starts (again) the channels on the same fake and home, as `pocketpaw serve` would. */
-  start(
-    backend: Backend,
-    extra?: { env?: Record<string, string>; options?: StartChannelsOptions; intervalMs?: number },
-  ): Promise<ChannelHandle[]>;
-  /** Stops the channels (not the fake). */
-  stop(): Promise<void>;
-  close(): Promise<void>;
+  start(backend: Backend, extra?: DiscordStart): Promise<ChannelHandle[]>;
+  session(backend: Backend, body: () => Promise<void>, extra?: DiscordStart): Promise<void>;
 }
 
 /** The Discord channel through startChannels, against the fake Discord, with a home folder of its own. */
 export async function discordRig(fakeOptions: FakeDiscordOptions = {}, allowed = `${OWNER.id},${FRIEND.id}`): Promise<DiscordRig> {
   const discord = await FakeDiscord.start(fakeOptions);
-  const home = mkdtempSync(join(tmpdir(), "pocketpaw-discord-"));
-  const rig: DiscordRig = {
+  const overrides = (intervalMs = 1000) => ({ discord: { intervalMs, pressGraceMs: 1000 } });
+  const rig = channelRig({
+    env: {
+      POCKETPAW_DISCORD_BOT_TOKEN: discord.token,
+      POCKETPAW_DISCORD_ALLOWED_USERS: allowed,
+      POCKETPAW_DISCORD_API_URL: discord.apiUrl,
+    },
+    overrides: overrides(),
+    closeFake: () => discord.close(),
+    startTimeoutMs: 10_000,
+  });
+  const startChannel = rig.start;
+  return Object.assign(rig, {
     discord,
-    home,
-    handles: [],
-    lines: [],
-    async start(backend, extra = {}) {
-      const env = {
-        POCKETPAW_HOME: home,
-        POCKETPAW_DISCORD_BOT_TOKEN: discord.token,
-        POCKETPAW_DISCORD_ALLOWED_USERS: allowed,
-        POCKETPAW_DISCORD_API_URL: discord.apiUrl,
-        ...extra.env,
-      };
-      const settings = loadSettings({ env, cwd: home });
-      rig.handles = await startChannels(settings, backend, {
-        log: (line) => rig.lines.push(line),
-        overrides: { discord: { intervalMs: extra.intervalMs ?? 1000, pressGraceMs: 1000 } },
-        retryMs: 200,
-        ...extra.options,
-      });
-      await eventually(() => rig.handles.every((h) => h.state().state !== "starting"), 10_000, "the channels to start");
-      return rig.handles;
-    },
-    async stop() {
-      await Promise.all(rig.handles.map((h) => h.close()));
-      rig.handles = [];
-    },
-    async close() {
-      await rig.stop();
-      await discord.close();
-      rmSync(home, { recursive: true, force: true });
-    },
-  };
-  return rig;
+    start: (backend: Backend, extra: DiscordStart = {}) => startChannel(backend, { overrides: overrides(extra.intervalMs), ...extra }),
+  });
 }
 
 /** The bot's messages in the channel once `check` holds for them. */

@@ -25,14 +25,7 @@ describe("the Discord channel (fake Discord, fake backend)", () => {
     rig = await discordRig({ windowMs: 300 });
   });
   after(() => rig.close());
-  const session = async (backend: FakeBackend, body: () => Promise<void>) => {
-    await rig.start(backend, { intervalMs: 30 });
-    try {
-      await body();
-    } finally {
-      await rig.stop();
-    }
-  };
+  const session = (backend: FakeBackend, body: () => Promise<void>) => rig.session(backend, body, { intervalMs: 30 });
 
   test("connects, registers the slash commands, answers a DM; nobody is ever pinged", async () => {
     const dm = rig.discord.dmChannel(OWNER);

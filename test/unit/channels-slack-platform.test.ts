@@ -23,14 +23,7 @@ describe("the Slack channel and Slack's ways (429, floods, files, reconnects, to
     rig = await slackRig({ intervalMs: 20, updatesPerMinute: 6000, typingMs: 300 });
   });
   after(() => rig.close());
-  const session = async (backend: FakeBackend, body: () => Promise<void>) => {
-    await rig.start(backend);
-    try {
-      await body();
-    } finally {
-      await rig.stop();
-    }
-  };
+  const session = (backend: FakeBackend, body: () => Promise<void>) => rig.session(backend, body);
 
   test("429 with Retry-After is waited out, for posts and for edits: nothing lost", async () => {
     const backend = new FakeBackend(async function* () {

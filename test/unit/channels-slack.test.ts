@@ -20,14 +20,7 @@ describe("the Slack channel (fake Slack over Socket Mode, real Bolt, fake backen
     rig = await slackRig({ intervalMs: 20, updatesPerMinute: 6000, typingMs: 300 });
   });
   after(() => rig.close());
-  const session = async (backend: FakeBackend, body: () => Promise<void>) => {
-    await rig.start(backend);
-    try {
-      await body();
-    } finally {
-      await rig.stop();
-    }
-  };
+  const session = (backend: FakeBackend, body: () => Promise<void>) => rig.session(backend, body);
 
   test("a DM is answered by editing one message as the reply grows, in mrkdwn, with a working reaction meanwhile", async () => {
     const backend = new FakeBackend(async function* () {

@@ -19,14 +19,7 @@ describe("the Telegram channel: commands, files, restarts, safe defaults", () =>
     rig = await telegramRig(undefined, { private: 20, group: 20 });
   });
   after(() => rig.close());
-  const session = async (backend: FakeBackend, body: () => Promise<void>) => {
-    await rig.start(backend);
-    try {
-      await body();
-    } finally {
-      await rig.stop();
-    }
-  };
+  const session = (backend: FakeBackend, body: () => Promise<void>) => rig.session(backend, body);
 
   test("the command menu is registered; /help, /new, /sessions, /model, /agent (buttons) and /undo act on the chat's conversation", async () => {
     const backend = new FakeBackend();

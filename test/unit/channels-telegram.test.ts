@@ -26,14 +26,7 @@ describe("the Telegram channel (fake Bot API, fake backend)", () => {
     if (unusual.length) console.log(unusual.join("\n"));
     rig.lines.length = 0;
   });
-  const session = async (backend: FakeBackend, body: () => Promise<void>) => {
-    await rig.start(backend);
-    try {
-      await body();
-    } finally {
-      await rig.stop();
-    }
-  };
+  const session = (backend: FakeBackend, body: () => Promise<void>) => rig.session(backend, body);
 
   test("a long reply is split into several messages within Telegram's limit, Markdown rendered, nothing lost", async () => {
     const paragraph = (i: number) => `Paragraph ${i} has **bold**, <angle> & \`code\`. ${"filler ".repeat(60)}`;
