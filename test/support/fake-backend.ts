@@ -266,3 +266,17 @@ export function askingBackend(sizes?: string[]): FakeBackend {
     yield doneEvent({ stopped: false, failed: false });
   });
 }
+
+/** A backend whose every run asks permission for `rm -rf build` (id per_1), then says which reply it got. */
+export function permissionBackend(): FakeBackend {
+  return new FakeBackend(async function* (_m, _o, self) {
+    yield {
+      type: "permission_request",
+      content: "bash: rm -rf build",
+      metadata: { id: "per_1", permission: "bash", patterns: ["rm *"], always: ["rm *"], sessionId: "s" },
+    };
+    const reply = await self.replyTo("per_1");
+    yield { type: "message", content: `reply was ${reply}`, metadata: { partId: "p1", messageId: "m1" } };
+    yield doneEvent({ stopped: false, failed: false });
+  });
+}

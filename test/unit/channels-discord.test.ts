@@ -14,7 +14,7 @@ import {
   wait,
   whenChannel,
 } from "../support/discord-channel.js";
-import { askingBackend, FakeBackend } from "../support/fake-backend.js";
+import { askingBackend, FakeBackend, permissionBackend } from "../support/fake-backend.js";
 import { eventually } from "../support/run.js";
 
 describe("the Discord channel (fake Discord, fake backend)", () => {
@@ -108,16 +108,7 @@ describe("the Discord channel (fake Discord, fake backend)", () => {
 
   test("a permission is asked with buttons, a stranger's press is refused, an allowed press answers it", async () => {
     const dm = rig.discord.dmChannel(OWNER);
-    const backend = new FakeBackend(async function* (_m, _o, self) {
-      yield {
-        type: "permission_request",
-        content: "bash: rm -rf build",
-        metadata: { id: "per_1", permission: "bash", patterns: ["rm *"], always: ["rm *"], sessionId: "s" },
-      };
-      const reply = await self.replyTo("per_1");
-      yield text(`reply was ${reply}`);
-      yield done();
-    });
+    const backend = permissionBackend();
     await session(backend, async () => {
       rig.discord.say(dm, OWNER, "clean up");
       const [prompt] = await whenChannel(rig.discord, dm, (m) => m.some((x) => x.components.length > 0), "the prompt");

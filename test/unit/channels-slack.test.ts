@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { RunOptions } from "../../src/agent/backend.js";
 import { type AgentEvent, doneEvent } from "../../src/agent/events.js";
-import { colourAndSizes, FakeBackend } from "../support/fake-backend.js";
+import { colourAndSizes, FakeBackend, permissionBackend } from "../support/fake-backend.js";
 import { eventually } from "../support/run.js";
 import { buttonsOf, FRIEND, GENERAL, newDm, OWNER, type SlackRig, STRANGER, shown, slackRig, whenChat } from "../support/slack-channel.js";
 
@@ -66,16 +66,7 @@ describe("the Slack channel (fake Slack over Socket Mode, real Bolt, fake backen
   });
 
   test("a permission is asked with Block Kit buttons; a stranger's press is refused, the owner's answers it", async () => {
-    const backend = new FakeBackend(async function* (_m, _o, self) {
-      yield {
-        type: "permission_request",
-        content: "bash: rm -rf build",
-        metadata: { id: "per_1", permission: "bash", patterns: ["rm *"], always: ["rm *"], sessionId: "s" },
-      };
-      const reply = await self.replyTo("per_1");
-      yield text(`reply was ${reply}`);
-      yield done();
-    });
+    const backend = permissionBackend();
     await session(backend, async () => {
       const dm = newDm();
       rig.slack.say(OWNER, dm, "clean up");

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, afterEach, before, describe, test } from "node:test";
 import type { RunOptions } from "../../src/agent/backend.js";
 import { type AgentEvent, doneEvent, errorEvent } from "../../src/agent/events.js";
-import { askingBackend, FakeBackend } from "../support/fake-backend.js";
+import { askingBackend, FakeBackend, permissionBackend } from "../support/fake-backend.js";
 import { eventually } from "../support/run.js";
 import { person, privateChat, STRANGER, type TelegramRig, telegramRig, visible, whenChat } from "../support/telegram-channel.js";
 
@@ -84,16 +84,7 @@ describe("the Telegram channel (fake Bot API, fake backend)", () => {
   });
 
   test("a permission is asked with buttons, answered by a press, and the message says who answered", async () => {
-    const backend = new FakeBackend(async function* (_m, _o, self) {
-      yield {
-        type: "permission_request",
-        content: "bash: rm -rf build",
-        metadata: { id: "per_1", permission: "bash", patterns: ["rm *"], always: ["rm *"], sessionId: "s" },
-      };
-      const reply = await self.replyTo("per_1");
-      yield text(`reply was ${reply}`);
-      yield done();
-    });
+    const backend = permissionBackend();
     await session(backend, async () => {
       rig.telegram.say(privateChat(person(3)), person(3), "clean up");
       const [prompt] = await whenChat(rig.telegram, person(3).id, (m) => m.some((x) => x.markup?.inline_keyboard.length), "the prompt");
