@@ -23,6 +23,14 @@ export interface Markup {
   measure(rendered: string): number;
 }
 
+/** A quote as `>`-prefixed lines (Slack's mrkdwn, Discord's Markdown): every line carries the marker. */
+export function quoteLines(inner: string): string {
+  return inner
+    .split("\n")
+    .map((line) => `> ${line}`)
+    .join("\n");
+}
+
 /**
  * One paragraph, list, code block… of a message, rendered; `render` renders a piece of its source
  * the same way, so that a block too long for one message can be cut up (see split.ts).

@@ -1,4 +1,4 @@
-import type { Markup } from "../core/markup.js";
+import { type Markup, quoteLines } from "../core/markup.js";
 
 /**
  * Discord's Markdown (https://support.discord.com/hc/en-us/articles/210298617). The agent writes
@@ -61,11 +61,7 @@ export const discordMarkdown: Markup = {
   code,
   pre,
   link,
-  quote: (inner) =>
-    inner
-      .split("\n")
-      .map((line) => `> ${line}`)
-      .join("\n"),
+  quote: quoteLines,
   // Discord counts the message's characters as written, markup included; JavaScript's length
   // (UTF-16 units) is never less than Discord's count, so a page that fits here fits there.
   measure: (text) => text.length,

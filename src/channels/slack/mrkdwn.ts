@@ -1,4 +1,4 @@
-import type { Markup } from "../core/markup.js";
+import { type Markup, quoteLines } from "../core/markup.js";
 
 /**
  * Slack's mrkdwn. Only `&`, `<` and `>` can (and must) be escaped: `<` starts Slack's own syntax
@@ -22,12 +22,8 @@ export const slackMrkdwn: Markup = {
   // A zero-width space inside a run of three backticks keeps the block from ending there.
   pre: (code) => `\`\`\`\n${escapeText(code.replace(/```/g, "`\u200b``"))}\n\`\`\``,
   link: (inner, url) => `<${href(url)}|${inner.replace(/\|/g, "¦")}>`,
-  // Every line of the quote carries the marker; an escaped `&gt;` would not quote.
-  quote: (inner) =>
-    inner
-      .split("\n")
-      .map((line) => `> ${line}`)
-      .join("\n"),
+  // An escaped `&gt;` would not quote.
+  quote: quoteLines,
   // A section block's text may be 3000 characters of mrkdwn source; entities count in full, which errs on the safe side.
   measure: (text) => text.length,
 };
