@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { MAX_ATTACHMENT_BYTES, type RunOptions } from "../../src/agent/backend.js";
 import { doneEvent } from "../../src/agent/events.js";
+import { checkTelegram } from "../../src/channels/telegram/check.js";
 import { FakeBackend } from "../support/fake-backend.js";
 import { eventually } from "../support/run.js";
 import { person, privateChat, type TelegramRig, telegramRig, visible, whenChat } from "../support/telegram-channel.js";
@@ -20,6 +21,18 @@ describe("the Telegram channel: commands, files, restarts, safe defaults", () =>
   });
   after(() => rig.close());
   const session = (backend: FakeBackend, body: () => Promise<void>) => rig.session(backend, body);
+
+  test("doctor's Telegram line: the bot named for an accepted token; a refused one says where to copy it again; an unreachable API says so", async () => {
+    const ok = await checkTelegram(rig.telegram.token, rig.telegram.apiRoot);
+    assert.equal(ok.status, "ok", ok.detail);
+    assert.match(ok.detail, /^@paw_test_bot \(Paw\) at /);
+    const refused = await checkTelegram("123456:not-the-token", rig.telegram.apiRoot);
+    assert.equal(refused.status, "fail");
+    assert.match(refused.fix ?? "", /@BotFather/);
+    const down = await checkTelegram(rig.telegram.token, "http://127.0.0.1:9", 2000);
+    assert.equal(down.status, "fail");
+    assert.equal(down.fix, "Check that http://127.0.0.1:9 can be reached from here.");
+  });
 
   test("the command menu is registered; /help, /new, /sessions, /model, /agent (buttons) and /undo act on the chat's conversation", async () => {
     const backend = new FakeBackend();

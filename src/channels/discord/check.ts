@@ -1,5 +1,6 @@
 import { type APIUser, REST, Routes } from "discord.js";
 import type { Check } from "../../agent/backend.js";
+import { failedCheck } from "../core/check.js";
 import { discordError } from "./errors.js";
 
 /** `pocketpaw doctor`'s Discord line: the token is accepted (GET /users/@me), and by which bot. */
@@ -10,15 +11,8 @@ export async function checkDiscord(token: string, apiUrl: string, timeoutMs = 10
     const me = (await rest.get(Routes.user())) as APIUser;
     return { name: "discord", status: "ok", detail: `@${me.username} (id ${me.id}) at ${apiUrl}` };
   } catch (error) {
-    const problem = discordError(error, "check the token");
-    return {
-      name: "discord",
-      status: "fail",
-      detail: problem.message,
-      fix: problem.permanent
-        ? "Copy the token again from the Developer Portal (your application → Bot → Reset Token) into POCKETPAW_DISCORD_BOT_TOKEN."
-        : `Check that ${apiUrl} can be reached from here.`,
-    };
+    const fix = "Copy the token again from the Developer Portal (your application → Bot → Reset Token) into POCKETPAW_DISCORD_BOT_TOKEN.";
+    return failedCheck("discord", discordError(error, "check the token"), fix, apiUrl);
   } finally {
     rest.clearHashSweeper();
     rest.clearHandlerSweeper();

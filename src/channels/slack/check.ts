@@ -1,5 +1,6 @@
 import { webApi } from "@slack/bolt";
 import type { Check } from "../../agent/backend.js";
+import { failedCheck } from "../core/check.js";
 import { slackError } from "./errors.js";
 
 const FIX_BOT = "Copy the Bot User OAuth Token (xoxb-…, OAuth & Permissions) into POCKETPAW_SLACK_BOT_TOKEN.";
@@ -21,14 +22,13 @@ export async function checkSlack(botToken: string, appToken: string, apiUrl: str
     const me = await new webApi.WebClient(botToken, options).auth.test();
     bot = `@${me.user ?? me.user_id} in ${me.team ?? me.team_id}`;
   } catch (error) {
-    const problem = slackError(error, "check the bot token");
-    return fail(problem.message, problem.permanent ? FIX_BOT : `Check that ${apiUrl} can be reached from here.`);
+    return failedCheck("slack", slackError(error, "check the bot token"), FIX_BOT, apiUrl);
   }
   try {
     await new webApi.WebClient(undefined, { ...options, headers: { Authorization: `Bearer ${appToken}` } }).apps.connections.open();
   } catch (error) {
-    const problem = slackError(error, "open a Socket Mode connection", "app");
-    return fail(problem.message, problem.permanent ? FIX_APP : "Turn Socket Mode on for the app (Settings → Socket Mode).");
+    const fix = "Turn Socket Mode on for the app (Settings → Socket Mode).";
+    return failedCheck("slack", slackError(error, "open a Socket Mode connection", "app"), FIX_APP, apiUrl, fix);
   }
   return { name: "slack", status: "ok", detail: `${bot} (Socket Mode) at ${apiUrl}` };
 }

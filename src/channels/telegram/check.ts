@@ -1,5 +1,6 @@
 import { Bot } from "grammy";
 import type { Check } from "../../agent/backend.js";
+import { failedCheck } from "../core/check.js";
 import { telegramError } from "./errors.js";
 
 /** `pocketpaw doctor`'s Telegram line: the token is accepted (getMe), and by which bot. */
@@ -9,14 +10,7 @@ export async function checkTelegram(token: string, apiRoot: string, timeoutMs = 
     const me = await bot.api.getMe();
     return { name: "telegram", status: "ok", detail: `@${me.username} (${me.first_name}) at ${apiRoot}` };
   } catch (error) {
-    const problem = telegramError(error, "check the token");
-    return {
-      name: "telegram",
-      status: "fail",
-      detail: problem.message,
-      fix: problem.permanent
-        ? "Copy the token again from @BotFather (/token) into POCKETPAW_TELEGRAM_BOT_TOKEN."
-        : `Check that ${apiRoot} can be reached from here.`,
-    };
+    const fix = "Copy the token again from @BotFather (/token) into POCKETPAW_TELEGRAM_BOT_TOKEN.";
+    return failedCheck("telegram", telegramError(error, "check the token"), fix, apiRoot);
   }
 }
