@@ -35,7 +35,7 @@ function timeRun(args: string[]): Promise<{ ms: number; code: number | null }> {
 export async function coldStart(options: ColdStartOptions = COLD_START_DEFAULTS): Promise<Section> {
   const root = mkdtempSync(join(tmpdir(), "pocketpaw-bench-cli-"));
   try {
-    // dist/cli/main.js reads ../../package.json, and resolves packages from node_modules.
+    // Laid out as an installed package: package.json beside dist/, packages from node_modules.
     copyFileSync(join(REPO, "package.json"), join(root, "package.json"));
     symlinkSync(join(REPO, "node_modules"), join(root, "node_modules"), "dir");
     // Built as `npm run build` builds it (the bundle), into the temporary folder.

@@ -167,7 +167,7 @@ unreachable, not OpenCode, or refuses the credentials · 130 interrupted (Ctrl-C
 
 /**
  * Runs the command line `argv` (node, script, arguments…); the exit code goes to process.exitCode.
- * The version comes from main.ts, which reads it (and alone answers a bare --version).
+ * The version comes from main.ts (version.ts: built into the bundle), which alone answers a bare --version.
  */
 export async function run(argv: string[], version: string): Promise<void> {
   try {

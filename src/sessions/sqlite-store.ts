@@ -100,13 +100,11 @@ export class SqliteSessionStore implements SessionStore {
     try {
       // Titles are first messages: the folder and the files are for the user's eyes only.
       mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-      const created = !existsSync(path);
       db = new Database(path, { timeout: this.timeoutMs });
       this.db = db;
-      // SQLite gives the -wal and -shm files the database's own mode, so they follow.
-      if (created) keepPrivate(path);
       // Only reads until the file is known to be ours: switching to WAL rewrites its header.
       this.refuseForeign();
+      // Before anything is written; SQLite gives the -wal and -shm files the database's own mode.
       keepPrivate(path);
       db.pragma("journal_mode = WAL");
       db.pragma("synchronous = NORMAL");

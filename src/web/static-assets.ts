@@ -12,7 +12,7 @@ import type { Hono } from "hono";
  *
  * The files are in src/web/static/ when run from source, and in dist/web/static/ after `npm run
  * build` (scripts/build.mjs copies them there), where this module is bundled into dist/cli/: the
- * path "../web/static/" from this module's folder is right in all three.
+ * path "../web/static/" from this module's folder is right in both.
  */
 const STATIC_DIR = fileURLToPath(new URL("../web/static/", import.meta.url));
 

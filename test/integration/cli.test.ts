@@ -407,6 +407,14 @@ describe("the CLI as `npm run build` ships it (one bundle, chunks beside it)", (
       assert.equal((JSON.parse(run.stdout) as Array<{ name: string }>).find((b) => b.name === "opencode")?.name, "opencode");
       assert.doesNotMatch(run.stderr, /warning/i, "no experimental-feature warning");
     }
+    // Which way the table came: Node says so when asked to trace require() of ES modules.
+    const traced = (flags: string[]) =>
+      spawnSync(process.execPath, [...flags, "--trace-require-module=all", entry, "backends", "--json"], {
+        encoding: "utf8",
+        env: { PATH: process.env.PATH ?? "" },
+      }).stderr;
+    assert.match(traced([]), /main\.js is loading ES Module .*program\.mjs using require\(\)/);
+    assert.doesNotMatch(traced(["--no-experimental-require-module"]), /using require\(\)/);
   });
 
   test("--version, config, a turn, and the dashboard with its files", async () => {

@@ -38,8 +38,8 @@ type Pending = PendingPermission | PendingQuestion;
 /**
  * Permission requests and questions of the agent, asked in the chat with buttons and answered
  * by whoever (allowed) presses one first, or, for a question, types an answer of their own in
- * that chat; the message then says who answered what. A prompt
- * whose turn is stopped is closed and refused. Button data: `p:<id>:<o|a|r>`, `q:<id>:<n|d|r>:<question>`,
+ * that chat; the message then says who answered what. A prompt whose turn is stopped is closed
+ * and refused. Button data: `p:<id>:<o|a|r>`, `q:<id>:<n|d|r>:<question>`,
  * with ids that differ across restarts, so a button of a previous run of pocketpaw is only "expired".
  */
 export class Prompts {
@@ -138,17 +138,20 @@ export class Prompts {
    * the question being asked (OpenCode takes any text as an answer). False when none waits there.
    */
   async typed(chat: ChatRef, text: string, user: { name: string }): Promise<boolean> {
-    const found = [...this.pending].find(([, entry]) => entry.kind === "question" && entry.chat.id === chat.id);
-    if (!found || !text.trim()) return false;
-    const [id, entry] = found as [string, PendingQuestion];
-    await this.choose(id, entry, [text.trim()], user.name);
+    const waiting = this.questionIn(chat);
+    if (!waiting || !text.trim()) return false;
+    await this.choose(waiting[0], waiting[1], [text.trim()], user.name);
     return true;
   }
 
   /** Whether a question waits for an answer in this chat (a message typed there then answers it). */
   asking(chat: ChatRef): boolean {
-    for (const entry of this.pending.values()) if (entry.kind === "question" && entry.chat.id === chat.id) return true;
-    return false;
+    return this.questionIn(chat) !== undefined;
+  }
+
+  private questionIn(chat: ChatRef): [string, PendingQuestion] | undefined {
+    for (const [id, entry] of this.pending) if (entry.kind === "question" && entry.chat.id === chat.id) return [id, entry];
+    return undefined;
   }
 
   /** The current question is answered with these labels: on to the next, or done. */

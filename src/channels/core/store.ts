@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { keepPrivate } from "../../util/private-file.js";
@@ -54,9 +54,7 @@ export class ChannelStore {
   constructor(readonly path: string) {
     try {
       mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-      const created = !existsSync(path);
       this.db = new Database(path, { timeout: 5_000 });
-      if (created) keepPrivate(path);
       const version = this.db.pragma("user_version", { simple: true }) as number;
       if (version > SCHEMA_VERSION) {
         this.db.close();
@@ -64,6 +62,7 @@ export class ChannelStore {
           `${path} was written by a newer pocketpaw (schema ${version}); upgrade pocketpaw or move the file away.`,
         );
       }
+      // Chat ids and the first words of messages: for the user's eyes only, before anything is written.
       keepPrivate(path);
       this.db.pragma("journal_mode = WAL");
       this.db.pragma("synchronous = NORMAL");

@@ -18,9 +18,10 @@ import type {
 } from "./wire.js";
 
 /**
- * The REST calls a thin client needs, written over node:http (transport/http.ts) rather than the official SDK: the SDK
- * is generated for one server release, returns `{data, error}` without telling a refused
- * connection from an HTML page from a 401, and has no per-call timeout. Here every call has a
+ * The REST calls a thin client needs, written over node:http (transport/http.ts; the streams over
+ * transport/http1.ts) rather than the official SDK: the SDK is generated for one server release,
+ * returns `{data, error}` without telling a refused connection from an HTML page from a 401, and
+ * has no per-call timeout. Here every call has a
  * timeout, checks the content type before trusting a 200 (unknown routes answer with the web UI),
  * reads both error body shapes (1.2's zod style and 1.15's `{name, data}`) and throws one error
  * class per failure kind.
